@@ -1,0 +1,26 @@
+"""Turn any exception into a short message on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+__all__ = ["report"]
+
+
+def report(error: BaseException, *, debug: bool) -> int:
+    from providers import ProviderError
+    from reconciler.errors import ReconcilerError
+    from state import StateError
+
+    if isinstance(error, ReconcilerError | StateError | ProviderError):
+        message = str(error)
+    elif isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        message = f"cannot access{where}: {error.strerror or error}"
+    else:
+        message = f"unexpected {type(error).__name__}: {error}. This is a bug; rerun with --debug and report it."
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"Error: {message}", file=sys.stderr)
+    return 1

@@ -1,0 +1,103 @@
+"""What the configuration resolves to: the desired set of recordings keyed by address.
+
+This is the only part of the configuration the planner and applier see. Values are resolved (defaults merged,
+`${env:NAME}` substituted) and secrets are still inside `body`, because the start request needs them; use
+`public_fields()` for anything that is shown or stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["SENSITIVE_PATHS", "Config", "DesiredRecording", "DesiredStatus", "Moved", "SourceLocation"]
+
+DesiredStatus = Literal["recording", "paused", "stopped"]
+
+# Dotted paths of start fields whose values are secrets (design §3.4).
+SENSITIVE_PATHS: frozenset[str] = frozenset(
+    {
+        "storage_config.access_key",
+        "storage_config.secret",
+        "storage_config.password",
+        "storage_config.private_key",
+        "rtmp_out_config.rtmp_url",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where something was declared, for messages: `recordings.toml:12`."""
+
+    file: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredRecording:
+    """One declared recording.
+
+    `body` is exactly the start request's fields as declared with `[defaults]` merged under them, without
+    `meeting_id` and without the tool's own `status`: the applier sends `{"meeting_id": ..., **body}`.
+    """
+
+    address: str
+    meeting_key: str
+    recording_key: str
+    meeting_id: str
+    status: DesiredStatus
+    body: Mapping[str, Any]
+    location: SourceLocation
+
+    def public_fields(self) -> dict[str, Any]:
+        """`body` without its sensitive values: safe to show, store and compare."""
+        return _without(self.body, SENSITIVE_PATHS, "")
+
+    def sensitive_values(self) -> dict[str, str]:
+        """The sensitive values of `body` by dotted path (empty when there are none)."""
+        found: dict[str, str] = {}
+        for path in sorted(SENSITIVE_PATHS):
+            head, _, leaf = path.partition(".")
+            section = self.body.get(head)
+            if isinstance(section, Mapping) and leaf in section:
+                found[path] = str(section[leaf])
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A `[[moved]]` entry: the state address `from_address` is now `to_address`."""
+
+    from_address: str
+    to_address: str
+    location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated configuration: one file, or every `*.toml` of a folder merged."""
+
+    files: tuple[Path, ...]
+    recordings: Mapping[str, DesiredRecording]
+    meeting_count: int
+    account_id: str | None = None
+    app_id: str | None = None
+    state_path: Path | None = None
+    moved: tuple[Moved, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _without(value: Mapping[str, Any], paths: frozenset[str], prefix: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        path = f"{prefix}{key}"
+        if path in paths:
+            continue
+        result[key] = _without(item, paths, f"{path}.") if isinstance(item, Mapping) else item
+    return result

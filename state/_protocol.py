@@ -1,0 +1,87 @@
+"""The storage interface, as small pieces composed as needed (after Terraform's statemgr).
+
+    StateReader   read()
+    StateWriter   write(state, expected_serial)        compare-and-swap on serial
+    Locker        lock(operation, timeout) · force_unlock(lock_id)
+    Journal       append(record) · journal()
+    StateStore    all of the above, plus fold()
+
+`FileStateStore` and `MemoryStateStore` implement `StateStore`; one contract test suite runs against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from state._model import JournalRecord, State
+
+__all__ = ["Journal", "LockInfo", "Locker", "StateReader", "StateStore", "StateWriter"]
+
+
+@dataclass(frozen=True, slots=True)
+class LockInfo:
+    """Who holds a lock: shown to whoever waits for it, and the `id` is what `force-unlock` takes."""
+
+    id: str
+    operation: str
+    who: str
+    host: str
+    pid: int
+    created: str  # ISO 8601 UTC
+
+
+class StateReader(Protocol):
+    def read(self) -> State:
+        """The current state; a new empty one (fresh lineage, serial 0) when none exists yet.
+
+        Raises `StateFileError` naming the file when it cannot be parsed or has an unknown format_version.
+        """
+        ...
+
+
+class StateWriter(Protocol):
+    def write(self, state: State, *, expected_serial: int) -> State:
+        """Persist `state` if the stored serial is still `expected_serial`; return what was stored.
+
+        The stored serial becomes `expected_serial + 1` when the content changed, and stays when it did not
+        (nothing is written then). Raises `StaleStateError` when another writer got there first, or when the
+        lineage differs.
+        """
+        ...
+
+
+class Locker(Protocol):
+    def lock(self, operation: str, *, timeout: float = 0.0) -> AbstractContextManager[LockInfo]:
+        """Hold the state's lock for the `with` block, waiting up to `timeout` seconds with backoff.
+
+        Raises `StateLockedError` (carrying the holder's `LockInfo`) when it cannot be had in time. The lock is
+        released by the OS if the holder dies.
+        """
+        ...
+
+    def force_unlock(self, lock_id: str) -> None:
+        """Remove a lock left behind. Raises `StateLockError` when `lock_id` is not the current lock's id."""
+        ...
+
+
+class Journal(Protocol):
+    def append(self, record: JournalRecord) -> None:
+        """Durably append one record (fsynced before returning): O(1) bytes, whatever the state's size."""
+        ...
+
+    def journal(self) -> Iterator[JournalRecord]:
+        """The records appended since the last fold, in order. A torn last line (a crash mid-write) is
+        skipped; any other damage raises `JournalError` naming the file and line."""
+        ...
+
+
+class StateStore(StateReader, StateWriter, Locker, Journal, Protocol):
+    def fold(self) -> State:
+        """Fold the journal into the state, write it (compare-and-swap) and empty the journal; return it.
+
+        Crash-safe in any order: a record is never lost, and folding the same record twice is harmless.
+        """
+        ...
