@@ -18,7 +18,7 @@ from state._model import (
     State,
     fold,
 )
-from state._protocol import Journal, LockInfo, Locker, StateReader, StateStore, StateWriter
+from state._protocol import Journal, Locker, LockInfo, StateReader, StateStore, StateWriter
 
 __all__ = [
     "FORMAT_VERSION",

@@ -45,7 +45,9 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _common(*, config: bool = True, state: bool = True, json: bool = True, lock: bool = False) -> argparse.ArgumentParser:
+def _common(
+    *, config: bool = True, state: bool = True, json: bool = True, lock: bool = False
+) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     if config:
         parent.add_argument("-c", "--config", metavar="PATH", default=None, help=_CONFIG_HELP)
@@ -55,7 +57,10 @@ def _common(*, config: bool = True, state: bool = True, json: bool = True, lock:
         parent.add_argument("--json", action="store_true", help="machine-readable output")
     if lock:
         parent.add_argument(
-            "--lock-timeout", metavar="SECONDS", type=_seconds, default=0.0,
+            "--lock-timeout",
+            metavar="SECONDS",
+            type=_seconds,
+            default=0.0,
             help="wait this long for the state lock (default: 0, fail at once)",
         )
     parent.add_argument("--no-color", action="store_true", help="no colour (also: env NO_COLOR)")
@@ -65,18 +70,26 @@ def _common(*, config: bool = True, state: bool = True, json: bool = True, lock:
 
 def _run_options(parser: argparse.ArgumentParser, *, apply: bool) -> None:
     parser.add_argument(
-        "--target", metavar="ADDR", action="append", default=[],
+        "--target",
+        metavar="ADDR",
+        action="append",
+        default=[],
         help="only this address (repeatable; globs like 'allhands.*')",
     )
     parser.add_argument(
-        "--replace", metavar="ADDR", action="append", default=[],
+        "--replace",
+        metavar="ADDR",
+        action="append",
+        default=[],
         help="stop (when active) and start this address again (repeatable)",
     )
-    parser.add_argument("--rate", metavar="R", type=_positive_float, default=4.0,
-                        help="API requests per second (default: 4)")
+    parser.add_argument(
+        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
+    )
     if apply:
-        parser.add_argument("--parallelism", metavar="N", type=_positive_int, default=10,
-                            help="actions in flight at once (default: 10)")
+        parser.add_argument(
+            "--parallelism", metavar="N", type=_positive_int, default=10, help="actions in flight at once (default: 10)"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,27 +105,35 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    add("validate", "reconciler.cli._config_cmds:run_validate",
-        "check the configuration (no network, no state)", _common(state=False))
+    add(
+        "validate",
+        "reconciler.cli._config_cmds:run_validate",
+        "check the configuration (no network, no state)",
+        _common(state=False),
+    )
 
-    plan = add("plan", "reconciler.cli._run_cmds:run_plan",
-               "refresh, diff and show what apply would do", _common(lock=True))
+    plan = add(
+        "plan", "reconciler.cli._run_cmds:run_plan", "refresh, diff and show what apply would do", _common(lock=True)
+    )
     _run_options(plan, apply=False)
     plan.add_argument("--out", metavar="FILE", help="save the plan for `apply FILE`")
     plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when the plan has changes")
     plan.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
 
-    apply = add("apply", "reconciler.cli._run_cmds:run_apply",
-                "carry out a plan: start what is missing", _common(lock=True))
+    apply = add(
+        "apply", "reconciler.cli._run_cmds:run_apply", "carry out a plan: start what is missing", _common(lock=True)
+    )
     _run_options(apply, apply=True)
     apply.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved by `plan --out`")
     apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
 
-    refresh = add("refresh", "reconciler.cli._run_cmds:run_refresh",
-                  "update the state from the API only", _common(lock=True))
-    refresh.add_argument("--rate", metavar="R", type=_positive_float, default=4.0,
-                         help="API requests per second (default: 4)")
+    refresh = add(
+        "refresh", "reconciler.cli._run_cmds:run_refresh", "update the state from the API only", _common(lock=True)
+    )
+    refresh.add_argument(
+        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
+    )
 
     show = add("show", "reconciler.cli._state_cmds:run_show", "print the state, or a saved plan", _common())
     show.add_argument("planfile", nargs="?", metavar="PLANFILE")
@@ -126,40 +147,67 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     add_state("list", "reconciler.cli._state_cmds:run_state_list", "list the addresses in the state", _common())
-    add_state("show", "reconciler.cli._state_cmds:run_state_show", "show one address",
-              _common()).add_argument("address", metavar="ADDR")
-    add_state("rm", "reconciler.cli._state_cmds:run_state_rm", "forget addresses (no API call)",
-              _common(lock=True)).add_argument("addresses", nargs="+", metavar="ADDR")
+    add_state("show", "reconciler.cli._state_cmds:run_state_show", "show one address", _common()).add_argument(
+        "address", metavar="ADDR"
+    )
+    add_state(
+        "rm", "reconciler.cli._state_cmds:run_state_rm", "forget addresses (no API call)", _common(lock=True)
+    ).add_argument("addresses", nargs="+", metavar="ADDR")
     mv = add_state("mv", "reconciler.cli._state_cmds:run_state_mv", "rename an address", _common(lock=True))
     mv.add_argument("source", metavar="SRC")
     mv.add_argument("destination", metavar="DST")
 
-    imp = add("import", "reconciler.cli._run_cmds:run_import",
-              "adopt an existing recording under an address", _common(lock=True))
+    imp = add(
+        "import",
+        "reconciler.cli._run_cmds:run_import",
+        "adopt an existing recording under an address",
+        _common(lock=True),
+    )
     imp.add_argument("address", metavar="ADDR")
     imp.add_argument("recording_id", metavar="RECORDING_ID")
 
-    unlock = add("force-unlock", "reconciler.cli._state_cmds:run_force_unlock",
-                 "remove a lock left behind", _common(json=False))
+    unlock = add(
+        "force-unlock", "reconciler.cli._state_cmds:run_force_unlock", "remove a lock left behind", _common(json=False)
+    )
     unlock.add_argument("lock_id", metavar="LOCK_ID")
 
-    add("schema", "reconciler.cli._config_cmds:run_schema",
-        "print the JSON Schema of the configuration file", _common(config=False, state=False, json=False))
+    add(
+        "schema",
+        "reconciler.cli._config_cmds:run_schema",
+        "print the JSON Schema of the configuration file",
+        _common(config=False, state=False, json=False),
+    )
 
-    emulator = add("emulator", "reconciler.cli._emulator_cmd:run_emulator",
-                   "serve a local RealtimeKit-compatible API", _common(config=False, state=False, json=False))
+    emulator = add(
+        "emulator",
+        "reconciler.cli._emulator_cmd:run_emulator",
+        "serve a local RealtimeKit-compatible API",
+        _common(config=False, state=False, json=False),
+    )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     emulator.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
-    emulator.add_argument("--token", default=None,
-                          help="bearer token to accept (default: env CLOUDFLARE_API_TOKEN, else 'emulator-token')")
-    emulator.add_argument("--speed", type=_positive_float, default=1.0,
-                          help="how fast statuses advance (2 = twice as fast)")
+    emulator.add_argument(
+        "--token",
+        default=None,
+        help="bearer token to accept (default: env CLOUDFLARE_API_TOKEN, else 'emulator-token')",
+    )
+    emulator.add_argument(
+        "--speed", type=_positive_float, default=1.0, help="how fast statuses advance (2 = twice as fast)"
+    )
     emulator.add_argument("--seed", type=int, default=None, help="seed for reproducible fault injection")
     emulator.add_argument("--latency", type=_seconds, default=0.0, help="added latency per request, seconds")
-    emulator.add_argument("--fault-rate", type=_seconds, default=0.0,
-                          help="probability (0..1) that a request meets one of the enabled faults")
-    emulator.add_argument("--faults", default="",
-                          help="comma-separated faults to inject: 429,5xx-before,5xx-after,drop-after,latency-spike")
-    emulator.add_argument("--rps-limit", type=_positive_float, default=None,
-                          help="answer 429 beyond this many requests per second")
+    emulator.add_argument(
+        "--fault-rate",
+        type=_seconds,
+        default=0.0,
+        help="probability (0..1) that a request meets one of the enabled faults",
+    )
+    emulator.add_argument(
+        "--faults",
+        default="",
+        help="comma-separated faults to inject: 429,5xx-before,5xx-after,drop-after,latency-spike",
+    )
+    emulator.add_argument(
+        "--rps-limit", type=_positive_float, default=None, help="answer 429 beyond this many requests per second"
+    )
     return parser
