@@ -1,9 +1,13 @@
 """The RealtimeKit recordings API: the `Provider` protocol, its HTTP client, an in-memory fake, an emulator.
 
-Imports neither `reconciler` nor `state`.
+Imports neither `reconciler` nor `state`. `RealtimeKitClient` is imported on first use: httpx alone takes
+~0.1 s to import, which commands that never touch the network should not pay. The emulator lives in
+`providers.emulator`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from providers._errors import (
     AuthenticationError,
@@ -18,24 +22,42 @@ from providers._errors import (
     TransportError,
     UncertainStartError,
 )
+from providers._fake import FakeProvider, ProviderCall
+from providers._ratelimit import RateLimiter
 from providers._types import ACTIVE_STATUSES, STATUSES, ControlAction, Provider, Recording, RecordingStatus
+
+if TYPE_CHECKING:
+    from providers._client import DEFAULT_BASE_URL, RealtimeKitClient
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "DEFAULT_BASE_URL",
     "STATUSES",
     "AuthenticationError",
     "ConflictError",
     "ControlAction",
+    "FakeProvider",
     "InvalidRequestError",
     "InvalidResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "Provider",
+    "ProviderCall",
     "ProviderError",
     "RateLimitedError",
+    "RateLimiter",
+    "RealtimeKitClient",
     "Recording",
     "RecordingStatus",
     "ServerError",
     "TransportError",
     "UncertainStartError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("RealtimeKitClient", "DEFAULT_BASE_URL"):
+        from providers import _client
+
+        return getattr(_client, name)
+    raise AttributeError(f"module 'providers' has no attribute {name!r}")

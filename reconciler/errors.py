@@ -12,6 +12,12 @@ own; the CLI reports all three the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.config import Problem
+
 __all__ = ["ApplyRefusedError", "ConfigError", "PlanFileError", "ReconcilerError", "UsageError"]
 
 
@@ -20,10 +26,13 @@ class ReconcilerError(Exception):
 
 
 class ConfigError(ReconcilerError):
-    """The configuration is invalid. `problems` holds one human line per problem, all of them."""
+    """The configuration is invalid. `problems` holds one human line per problem, all of them; `details` the
+    same problems as structured `reconciler.config.Problem`s (file, key path, line, expected, found), when the
+    loader found them."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], details: Sequence[Problem] = ()) -> None:
         self.problems = problems
+        self.details = tuple(details)
         super().__init__("\n".join(problems))
 
 

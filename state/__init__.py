@@ -5,6 +5,17 @@ Imports neither `reconciler` nor `providers`.
 
 from __future__ import annotations
 
+from state._codec import state_document
+from state._errors import (
+    JournalError,
+    LockNotFoundError,
+    StaleStateError,
+    StateError,
+    StateFileError,
+    StateLockedError,
+)
+from state._file import FileStateStore
+from state._memory import MemoryStateStore
 from state._model import (
     FORMAT_VERSION,
     PRESENT_STATUSES,
@@ -24,19 +35,27 @@ __all__ = [
     "FORMAT_VERSION",
     "PRESENT_STATUSES",
     "ClearRecord",
+    "FileStateStore",
     "ForgetRecord",
     "IntentRecord",
     "Journal",
+    "JournalError",
     "JournalRecord",
     "LockInfo",
+    "LockNotFoundError",
     "Locker",
+    "MemoryStateStore",
     "PendingStart",
     "PutRecord",
     "RecordingEntry",
+    "StaleStateError",
     "State",
+    "StateError",
+    "StateFileError",
+    "StateLockedError",
     "StateReader",
     "StateStore",
     "StateWriter",
     "fold",
+    "state_document",
 ]
-# The helper building the store adds: StateError and its tree, FileStateStore, MemoryStateStore.

@@ -65,6 +65,10 @@ class PendingStart:
 
     meeting_id: str
     time: str  # ISO 8601 UTC, when the intent was journaled (before the request was sent)
+    # What the start carried (non-sensitive fields, digest of the sensitive ones), so that an adopted
+    # recording is stored exactly as if the start had answered.
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    sensitive_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,8 @@ class IntentRecord:
     address: str
     meeting_id: str
     time: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    sensitive_digest: str | None = None
     op: Literal["start"] = "start"
 
 
@@ -136,7 +142,12 @@ def fold(state: State, records: Iterable[JournalRecord]) -> State:
     pending = dict(state.pending)
     for record in records:
         if isinstance(record, IntentRecord):
-            pending[record.address] = PendingStart(meeting_id=record.meeting_id, time=record.time)
+            pending[record.address] = PendingStart(
+                meeting_id=record.meeting_id,
+                time=record.time,
+                fields=record.fields,
+                sensitive_digest=record.sensitive_digest,
+            )
         elif isinstance(record, PutRecord):
             recordings[record.address] = record.entry
             pending.pop(record.address, None)

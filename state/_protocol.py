@@ -7,6 +7,7 @@
     StateStore    all of the above, plus fold()
 
 `FileStateStore` and `MemoryStateStore` implement `StateStore`; one contract test suite runs against both.
+Errors are those of `state._errors` (`StateError` and its tree).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class StateWriter(Protocol):
 
         The stored serial becomes `expected_serial + 1` when the content changed, and stays when it did not
         (nothing is written then). Raises `StaleStateError` when another writer got there first, or when the
-        lineage differs.
+        lineage differs. Records still in the journal are applied again by the next `fold()`: fold first.
         """
         ...
 
@@ -63,7 +64,11 @@ class Locker(Protocol):
         ...
 
     def force_unlock(self, lock_id: str) -> None:
-        """Remove a lock left behind. Raises `StateLockError` when `lock_id` is not the current lock's id."""
+        """Remove a lock left behind. Raises `LockNotFoundError` when `lock_id` is not the current lock's id.
+
+        It does not stop the holder if it still runs: compare-and-swap refuses its write if another run wrote
+        first. Meant for a holder that is gone or stuck.
+        """
         ...
 
 

@@ -83,13 +83,24 @@ def _run_options(parser: argparse.ArgumentParser, *, apply: bool) -> None:
         default=[],
         help="stop (when active) and start this address again (repeatable)",
     )
-    parser.add_argument(
-        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
-    )
+    _api_options(parser)
     if apply:
         parser.add_argument(
             "--parallelism", metavar="N", type=_positive_int, default=10, help="actions in flight at once (default: 10)"
         )
+
+
+def _api_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
+    )
+    parser.add_argument(
+        "--http-timeout",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=30.0,
+        help="give up waiting for an API answer after this long (default: 30)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     plan = add(
-        "plan", "reconciler.cli._run_cmds:run_plan", "refresh, diff and show what apply would do", _common(lock=True)
+        "plan", "reconciler.cli._plan_cmds:run_plan", "refresh, diff and show what apply would do", _common(lock=True)
     )
     _run_options(plan, apply=False)
     plan.add_argument("--out", metavar="FILE", help="save the plan for `apply FILE`")
@@ -121,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
 
     apply = add(
-        "apply", "reconciler.cli._run_cmds:run_apply", "carry out a plan: start what is missing", _common(lock=True)
+        "apply", "reconciler.cli._apply_cmds:run_apply", "carry out a plan: start what is missing", _common(lock=True)
     )
     _run_options(apply, apply=True)
     apply.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved by `plan --out`")
@@ -129,11 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
 
     refresh = add(
-        "refresh", "reconciler.cli._run_cmds:run_refresh", "update the state from the API only", _common(lock=True)
+        "refresh", "reconciler.cli._apply_cmds:run_refresh", "update the state from the API only", _common(lock=True)
     )
-    refresh.add_argument(
-        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
-    )
+    _api_options(refresh)
 
     show = add("show", "reconciler.cli._state_cmds:run_show", "print the state, or a saved plan", _common())
     show.add_argument("planfile", nargs="?", metavar="PLANFILE")
@@ -159,12 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = add(
         "import",
-        "reconciler.cli._run_cmds:run_import",
+        "reconciler.cli._apply_cmds:run_import",
         "adopt an existing recording under an address",
         _common(lock=True),
     )
     imp.add_argument("address", metavar="ADDR")
     imp.add_argument("recording_id", metavar="RECORDING_ID")
+    _api_options(imp)
 
     unlock = add(
         "force-unlock", "reconciler.cli._state_cmds:run_force_unlock", "remove a lock left behind", _common(json=False)
@@ -184,30 +194,41 @@ def build_parser() -> argparse.ArgumentParser:
         "serve a local RealtimeKit-compatible API",
         _common(config=False, state=False, json=False),
     )
-    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    emulator.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
-    emulator.add_argument(
+    _emulator_options(emulator)
+    return parser
+
+
+def _emulator_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
+    parser.add_argument(
         "--token",
         default=None,
         help="bearer token to accept (default: env CLOUDFLARE_API_TOKEN, else 'emulator-token')",
     )
-    emulator.add_argument(
+    parser.add_argument(
         "--speed", type=_positive_float, default=1.0, help="how fast statuses advance (2 = twice as fast)"
     )
-    emulator.add_argument("--seed", type=int, default=None, help="seed for reproducible fault injection")
-    emulator.add_argument("--latency", type=_seconds, default=0.0, help="added latency per request, seconds")
-    emulator.add_argument(
+    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible fault injection")
+    parser.add_argument("--latency", type=_seconds, default=0.0, help="added latency per request, seconds")
+    parser.add_argument(
         "--fault-rate",
         type=_seconds,
         default=0.0,
         help="probability (0..1) that a request meets one of the enabled faults",
     )
-    emulator.add_argument(
+    parser.add_argument(
         "--faults",
         default="",
-        help="comma-separated faults to inject: 429,5xx-before,5xx-after,drop-after,latency-spike",
+        help="comma-separated faults to inject, sharing --fault-rate, or each with its own rate (429=0.05): "
+        "429,5xx-before,5xx-after,drop-after,latency-spike",
     )
-    emulator.add_argument(
+    parser.add_argument(
         "--rps-limit", type=_positive_float, default=None, help="answer 429 beyond this many requests per second"
     )
-    return parser
+    parser.add_argument(
+        "--retry-after", type=_seconds, default=1.0, help="seconds an injected 429 asks to wait (default: 1)"
+    )
+    parser.add_argument(
+        "--spike-latency", type=_seconds, default=2.0, help="extra seconds of a latency-spike fault (default: 2)"
+    )

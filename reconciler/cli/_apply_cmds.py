@@ -1,0 +1,248 @@
+"""`apply`, `refresh` and `import`: the commands that change recordings or adopt them.
+
+`apply` asks for "yes" on a terminal, and fails at once without one unless `--auto-approve` (or a saved plan).
+Ctrl-C once: stop dispatching, let calls in flight finish, save. Twice: exit at once; the journal keeps what is known.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import signal
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from reconciler.cli._console import Console
+from reconciler.cli._context import load, open_client, open_store, settle_time
+from reconciler.cli._plan_cmds import current_state, print_plan
+from reconciler.errors import ApplyRefusedError, PlanFileError, UsageError
+
+if TYPE_CHECKING:
+    from reconciler.apply import ApplyResult
+    from reconciler.config import Config
+    from reconciler.plan import Plan
+    from state import FileStateStore, State
+
+__all__ = ["run_apply", "run_import", "run_refresh"]
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    from reconciler.plan import config_matches, make_plan, read_plan_file
+
+    console = Console.from_args(args.no_color)
+    saved = read_plan_file(Path(args.planfile)) if args.planfile else None
+    if saved is None and not args.auto_approve and not console.interactive:
+        raise ApplyRefusedError(
+            "apply needs a confirmation and there is no terminal to ask on: pass --auto-approve, "
+            "or apply a plan saved with `reconciler plan --out FILE`"
+        )
+    if saved is not None and (args.target or args.replace):
+        raise UsageError("--target and --replace are decided when the plan is made, not with a saved plan")
+    config = load(args)
+    store = open_store(args)
+    if saved is not None:
+        if not config_matches(saved.config_digest, config):
+            raise PlanFileError(
+                f"saved plan {args.planfile} is stale: the configuration changed since it was made; "
+                "run `reconciler plan --out FILE` again"
+            )
+        with store.lock("apply", timeout=args.lock_timeout):
+            state = store.fold()
+            plan = saved.plan
+            # Serial 0 is a state never written (each read of it draws a new lineage): the same empty state.
+            unchanged_empty = state.serial == plan.serial == 0
+            if not unchanged_empty and (state.lineage, state.serial) != (plan.lineage, plan.serial):
+                raise PlanFileError(
+                    f"saved plan {args.planfile} is stale: the state changed since it was made "
+                    f"(serial {plan.serial}, now {state.serial}); run `reconciler plan --out FILE` again"
+                )
+            return _execute(args, console, config=config, store=store, state=state, plan=plan)
+
+    with current_state(args, config, store, operation="apply") as (state, events):
+        plan = make_plan(
+            config.recordings,
+            state,
+            moved=config.moved,
+            targets=args.target,
+            replace=args.replace,
+            refreshed=not args.no_refresh,
+        )
+        if not args.json:
+            print_plan(console, plan, events, json_output=False)
+        if not plan.has_changes:
+            if args.json:
+                console.json({"type": "summary", "ok": 0, "failed": 0, "skipped": 0, "changes": False})
+            return 0
+        if not args.auto_approve and not _confirmed(console):
+            console.print("Apply cancelled.")
+            return 1
+        return _execute(args, console, config=config, store=store, state=state, plan=plan)
+
+
+def _confirmed(console: Console) -> bool:
+    console.print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
+    console.out.write("  Enter a value: ")
+    console.out.flush()
+    answer = sys.stdin.readline()
+    return answer.strip() == "yes"
+
+
+def _execute(
+    args: argparse.Namespace, console: Console, *, config: Config, store: FileStateStore, state: State, plan: Plan
+) -> int:
+    from reconciler.apply import apply_plan
+    from reconciler.cli._progress import ApplyProgress
+
+    total = sum(1 for change in plan.changes for action in change.actions if action != "no-op")
+    progress = ApplyProgress.for_console(console, total, json_output=args.json)
+    stop = threading.Event()
+    with open_client(args, config) as client, _interrupts(stop, console):
+        result = apply_plan(
+            plan,
+            config.recordings,
+            client,
+            store,
+            state,
+            parallelism=args.parallelism,
+            on_outcome=progress,
+            stop=stop,
+            settle=settle_time(args),
+        )
+    progress.finish()
+    _print_summary(console, result, json_output=args.json)
+    return 1 if result.failed or result.interrupted else 0
+
+
+def _print_summary(console: Console, result: ApplyResult, *, json_output: bool) -> None:
+    from reconciler.render import apply_summary_line
+
+    done = Counter(outcome.action for outcome in result.outcomes if outcome.ok)
+    if json_output:
+        console.json(
+            {
+                "type": "summary",
+                **result.summary,
+                "actions": dict(done),
+                "interrupted": result.interrupted,
+                "warnings": list(result.warnings),
+                "state": {"lineage": result.state.lineage, "serial": result.state.serial},
+            }
+        )
+        return
+    for warning in result.warnings:
+        console.warn(warning)
+    if result.interrupted:
+        console.warn("interrupted: actions not yet dispatched were not attempted; run apply again to finish")
+    console.print("")
+    console.print(apply_summary_line(dict(done), result.failed, result.summary["skipped"], console.style))
+
+
+@contextlib.contextmanager
+def _interrupts(stop: threading.Event, console: Console) -> Iterator[None]:
+    """First Ctrl-C sets `stop`; a second exits at once (the journal already holds every known outcome)."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        if stop.is_set():
+            console.err.write("\nInterrupted again: exiting now. The journal holds every known outcome.\n")
+            console.err.flush()
+            os._exit(130)
+        stop.set()
+        console.err.write("\nStopping: finishing calls in flight, then saving (Ctrl-C again to quit now).\n")
+        console.err.flush()
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_refresh(args: argparse.Namespace) -> int:
+    from reconciler.render import refresh_lines
+
+    console = Console.from_args(args.no_color)
+    config = load(args)
+    store = open_store(args)
+    with current_state(args, config, store, operation="refresh") as (state, events):
+        if args.json:
+            console.json(
+                {
+                    "state": {"lineage": state.lineage, "serial": state.serial},
+                    "events": [
+                        {"address": e.address, "kind": e.kind, "message": e.message, "recording_id": e.recording_id}
+                        for e in events
+                    ],
+                }
+            )
+            return 0
+        for line in refresh_lines(events, console.style):
+            console.print(line)
+        count = len(state.recordings)
+        console.print(f"Refreshed {count} recording{'s' if count != 1 else ''}: {len(events) or 'no'} change(s).")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from providers import NotFoundError
+    from reconciler._digest import sensitive_digest
+    from reconciler._time import format_time, utc_now
+    from state import RecordingEntry
+
+    console = Console.from_args(args.no_color)
+    config = load(args)
+    declared = config.recordings.get(args.address)
+    if declared is None:
+        raise UsageError(f"cannot import to {args.address}: declare it in the configuration first")
+    store = open_store(args)
+    with store.lock("import", timeout=args.lock_timeout):
+        state = store.fold()
+        if args.address in state.recordings:
+            current = state.recordings[args.address].recording_id
+            raise UsageError(f"{args.address} already holds recording {current}; `reconciler state rm` it first")
+        for address, entry in state.recordings.items():
+            if entry.recording_id == args.recording_id:
+                raise UsageError(f"recording {args.recording_id} is already in state as {address}")
+        with open_client(args, config) as client:
+            try:
+                recording = client.get(args.recording_id)
+            except NotFoundError:
+                raise UsageError(f"recording {args.recording_id} not found in app {config.app_id}") from None
+            since = recording.invoked_time - timedelta(minutes=1)
+            listed = {r.id for r in client.list(meeting_id=declared.meeting_id, since=since)}
+        if recording.id not in listed:
+            raise UsageError(
+                f"recording {recording.id} is not a recording of meeting {declared.meeting_id} ({args.address})"
+            )
+        # The API does not report the fields a recording was started with: take them as declared.
+        entry = RecordingEntry(
+            meeting_id=declared.meeting_id,
+            recording_id=recording.id,
+            status=recording.status,
+            fields=declared.public_fields(),
+            sensitive_digest=sensitive_digest(declared.sensitive_values()),
+            invoked_time=format_time(recording.invoked_time),
+            updated_at=format_time(utc_now()),
+        )
+        recordings = {**state.recordings, args.address: entry}
+        written = store.write(dataclasses.replace(state, recordings=recordings), expected_serial=state.serial)
+    if args.json:
+        console.json(
+            {
+                "address": args.address,
+                "recording_id": recording.id,
+                "status": recording.status,
+                "serial": written.serial,
+            }
+        )
+    else:
+        console.print(f"Imported recording {recording.id} ({recording.status}) as {args.address}.")
+    return 0

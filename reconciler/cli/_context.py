@@ -1,0 +1,70 @@
+"""Build the concrete pieces a command needs from its flags and the environment: config, store, API client.
+
+The only module besides the emulator command that reads API settings from the environment:
+`CLOUDFLARE_API_TOKEN` (required for any API call), `CLOUDFLARE_BASE_URL` (optional; how the emulator is reached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from reconciler import __version__
+from reconciler.cli._paths import config_path, state_path
+from reconciler.errors import UsageError
+
+if TYPE_CHECKING:
+    from providers import RealtimeKitClient
+    from reconciler.config import Config
+    from state import FileStateStore
+
+__all__ = ["load", "open_client", "open_store", "settle_time"]
+
+
+def load(args: argparse.Namespace) -> Config:
+    """The validated configuration named by `-c`; warnings go to stderr."""
+    import sys
+
+    from reconciler.config import load_config
+
+    path = config_path(args.config)
+    if not path.exists():
+        raise UsageError(f"configuration {path} not found; pass -c PATH (a .toml file or a folder of them)")
+    config = load_config(path, os.environ)
+    for warning in config.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    return config
+
+
+def open_store(args: argparse.Namespace) -> FileStateStore:
+    from state import FileStateStore
+
+    return FileStateStore(state_path(args.state, args.config), tool_version=__version__)
+
+
+def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
+    from providers import DEFAULT_BASE_URL, RealtimeKitClient
+
+    token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+    if not token:
+        raise UsageError("set CLOUDFLARE_API_TOKEN to an API token with the Realtime Admin permission")
+    if not config.account_id:
+        raise UsageError("no account id: set [provider] account_id in the configuration, or CLOUDFLARE_ACCOUNT_ID")
+    if not config.app_id:
+        raise UsageError("no app id: set [provider] app_id in the configuration, or REALTIMEKIT_APP_ID")
+    return RealtimeKitClient(
+        account_id=config.account_id,
+        app_id=config.app_id,
+        token=token,
+        base_url=os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL,
+        rate=args.rate,
+        timeout=args.http_timeout,
+        version=__version__,
+    )
+
+
+def settle_time(args: argparse.Namespace) -> timedelta:
+    """How long after a start was sent the API may still act on it: the request timeout, plus a margin."""
+    return timedelta(seconds=args.http_timeout + 2.0)

@@ -1,0 +1,93 @@
+"""`reconciler emulator`: serve the local RealtimeKit API in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from types import FrameType
+
+from reconciler.cli._console import Console
+from reconciler.errors import UsageError
+
+__all__ = ["run_emulator"]
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    from providers.emulator import DEFAULT_TOKEN, EmulatorServer, FaultConfig
+
+    console = Console.from_args(args.no_color)
+    token_from_env = args.token is None and bool(os.environ.get("CLOUDFLARE_API_TOKEN"))
+    token = args.token or os.environ.get("CLOUDFLARE_API_TOKEN") or DEFAULT_TOKEN
+    faults = FaultConfig(
+        rates=fault_rates(args.faults, args.fault_rate),
+        latency=args.latency,
+        spike_latency=args.spike_latency,
+        retry_after=args.retry_after,
+        rps_limit=args.rps_limit,
+    )
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: expected 0 to 65535, found {args.port}")
+    try:
+        server = EmulatorServer(args.host, args.port, token=token, speed=args.speed, seed=args.seed, faults=faults)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+
+    stopping = threading.Event()
+
+    def on_sigterm(number: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    server.start()
+    try:
+        console.print(f"RealtimeKit emulator listening on {console.style(server.url, 'bold')} (Ctrl-C to stop)")
+        # The emulator's own token is no secret; a token taken from the environment may be the user's real one.
+        shown = "" if token_from_env else f" CLOUDFLARE_API_TOKEN={token}"
+        console.print(f"export CLOUDFLARE_BASE_URL={server.url}{shown}")
+        if token_from_env:
+            console.print("# the CLOUDFLARE_API_TOKEN already set in this environment is accepted")
+        console.out.flush()
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    counters = server.emulator.counters()
+    total = sum(counters["requests"].values())
+    console.print(f"Stopped after {total} API requests; {counters['starts']} recordings created.")
+    return 0
+
+
+def fault_rates(spec: str, shared_rate: float) -> dict[str, float]:
+    """`--faults` and `--fault-rate` as per-fault probabilities: plain names share `shared_rate` evenly,
+    `name=rate` sets its own."""
+    from providers.emulator import FAULT_KINDS
+
+    if not 0 <= shared_rate <= 1:
+        raise UsageError(f"--fault-rate: expected a probability from 0 to 1, found {shared_rate}")
+    rates: dict[str, float] = {}
+    shared: list[str] = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, has_rate, rate_text = item.partition("=")
+        if name not in FAULT_KINDS:
+            raise UsageError(f"--faults: unknown fault {name!r}; known: {', '.join(FAULT_KINDS)}")
+        if not has_rate:
+            shared.append(name)
+            continue
+        try:
+            rates[name] = float(rate_text)
+        except ValueError:
+            raise UsageError(f"--faults: expected {name}=<probability>, found {item!r}") from None
+        if not 0 <= rates[name] <= 1:
+            raise UsageError(f"--faults: the rate of {name} must be from 0 to 1, found {rate_text}")
+    for name in shared:
+        rates[name] = shared_rate / len(shared)
+    if shared_rate and not shared:
+        raise UsageError("--fault-rate needs --faults naming the faults to inject")
+    if sum(rates.values()) > 1:
+        raise UsageError("--faults: the fault rates add up to more than 1")
+    return rates

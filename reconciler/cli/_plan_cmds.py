@@ -1,0 +1,96 @@
+"""`plan` and `show PLANFILE`, and the refresh-then-plan sequence that `apply` shares.
+
+Exit codes of `plan`: 0 (with `--detailed-exitcode`: 0 no changes, 2 changes), 1 on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler import __version__
+from reconciler.cli._console import Console
+from reconciler.cli._context import load, open_client, open_store, settle_time
+
+if TYPE_CHECKING:
+    from reconciler.config import Config
+    from reconciler.plan import Plan
+    from reconciler.refresh import RefreshEvent
+    from state import FileStateStore, State
+
+__all__ = ["current_state", "run_plan", "show_plan_file"]
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from reconciler.plan import make_plan, write_plan_file
+
+    console = Console.from_args(args.no_color)
+    config = load(args)
+    store = open_store(args)
+    with current_state(args, config, store, operation="plan") as (state, events):
+        plan = make_plan(
+            config.recordings,
+            state,
+            moved=config.moved,
+            targets=args.target,
+            replace=args.replace,
+            refreshed=not args.no_refresh,
+        )
+    if args.out:
+        write_plan_file(Path(args.out), plan, config, __version__)
+    print_plan(console, plan, events, json_output=args.json)
+    if args.out and not args.json:
+        console.print(f"\nSaved the plan to {args.out}. Apply exactly it with `reconciler apply {args.out}`.")
+    return 2 if args.detailed_exitcode and plan.has_changes else 0
+
+
+@contextlib.contextmanager
+def current_state(
+    args: argparse.Namespace, config: Config, store: FileStateStore, *, operation: str
+) -> Iterator[tuple[State, tuple[RefreshEvent, ...]]]:
+    """The state to plan from, with the lock held for the `with` block.
+
+    Folds what a previous run left in the journal, then (unless `--no-refresh`) refreshes from the API and
+    persists what changed. With `--no-refresh` and no journal to fold, nothing is written.
+    """
+    from reconciler.refresh import refresh_state
+
+    with store.lock(operation, timeout=args.lock_timeout):
+        state = store.fold()
+        events: tuple[RefreshEvent, ...] = ()
+        if not getattr(args, "no_refresh", False):
+            with open_client(args, config) as client:
+                result = refresh_state(state, client, settle=settle_time(args))
+            state = store.write(result.state, expected_serial=state.serial)
+            events = result.events
+        yield state, events
+
+
+def print_plan(console: Console, plan: Plan, events: tuple[RefreshEvent, ...], *, json_output: bool) -> None:
+    from reconciler.render import plan_lines, refresh_lines
+
+    if json_output:
+        document = plan.to_json()
+        document["refresh"] = [
+            {"address": e.address, "kind": e.kind, "message": e.message, "recording_id": e.recording_id} for e in events
+        ]
+        console.json(document)
+        return
+    if events:
+        console.print(console.style("Refresh:", "bold"))
+        for line in refresh_lines(events, console.style):
+            console.print(f"  {line}")
+    for line in plan_lines(plan, console.style):
+        console.print(line)
+
+
+def show_plan_file(args: argparse.Namespace) -> int:
+    """`show PLANFILE`: print a saved plan as `plan` printed it (`--json`: the same document)."""
+    from reconciler.plan import read_plan_file
+
+    saved = read_plan_file(Path(args.planfile))
+    print_plan(Console.from_args(args.no_color), saved.plan, (), json_output=args.json)
+    return 0

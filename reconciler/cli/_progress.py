@@ -1,0 +1,61 @@
+"""How apply reports each outcome as it happens: a progress bar on a terminal, a line per action otherwise, NDJSON
+with `--json`. Called from worker threads, always under the applier's lock."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reconciler.apply import Outcome
+from reconciler.cli._console import Console
+from reconciler.render import outcome_line
+
+__all__ = ["ApplyProgress"]
+
+_BAR_WIDTH = 30
+
+
+@dataclass
+class ApplyProgress:
+    console: Console
+    total: int
+    mode: str  # "bar", "lines" or "json"
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def for_console(cls, console: Console, total: int, *, json_output: bool) -> ApplyProgress:
+        if json_output:
+            return cls(console, total, "json")
+        return cls(console, total, "bar" if console.err.isatty() else "lines")
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.counts["ok" if outcome.ok else "skipped" if outcome.ok is None else "failed"] += 1
+        if self.mode == "json":
+            self.console.json(outcome.to_json())
+        elif self.mode == "lines":
+            detail = outcome.message + (f" ({outcome.recording_id}, {outcome.status})" if outcome.ok else "")
+            self.console.print(outcome_line(outcome.address, outcome.action, outcome.ok, detail, self.console.style))
+            self.console.out.flush()
+        else:
+            if outcome.ok is False:
+                self._clear()
+                line = outcome_line(outcome.address, outcome.action, False, outcome.message, self.console.style)
+                self.console.err.write(line + "\n")
+            self._draw()
+
+    def finish(self) -> None:
+        if self.mode == "bar":
+            self._clear()
+
+    def _draw(self) -> None:
+        done = sum(self.counts.values())
+        filled = _BAR_WIDTH * done // max(self.total, 1)
+        bar = "█" * filled + "·" * (_BAR_WIDTH - filled)
+        failed = f", {self.counts['failed']} failed" if self.counts["failed"] else ""
+        self.console.err.write(f"\r{bar} {done}/{self.total}{failed}")
+        self.console.err.flush()
+
+    def _clear(self) -> None:
+        self.console.err.write("\r\x1b[K")
+        sys.stderr.flush()

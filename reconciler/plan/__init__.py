@@ -1,0 +1,22 @@
+"""Plans: `make_plan` decides (pure), `Plan` holds the decision, `plan_file` saves and checks it."""
+
+from __future__ import annotations
+
+from reconciler.plan._file import SavedPlan, config_digest, config_matches, read_plan_file, write_plan_file
+from reconciler.plan._make import make_plan
+from reconciler.plan._model import ACTIONS, CHANGING_ACTIONS, Action, Change, Drift, Plan
+
+__all__ = [
+    "ACTIONS",
+    "CHANGING_ACTIONS",
+    "Action",
+    "Change",
+    "Drift",
+    "Plan",
+    "SavedPlan",
+    "config_digest",
+    "config_matches",
+    "make_plan",
+    "read_plan_file",
+    "write_plan_file",
+]

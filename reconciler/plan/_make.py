@@ -1,0 +1,191 @@
+"""`make_plan`: the pure function of design §4 from (desired set, refreshed state, options) to a `Plan`.
+
+No I/O: the same inputs always give the same plan. Read the decision table in `_decide`, one row per line of the
+design's table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from fnmatch import fnmatchcase
+
+from reconciler.config import DesiredRecording, Moved
+from reconciler.errors import UsageError
+from reconciler.plan._drift import explain_drift, has_drift
+from reconciler.plan._model import Action, Change, Plan
+from state import PendingStart, RecordingEntry, State
+
+__all__ = ["make_plan"]
+
+_ACTIVE = frozenset({"INVOKED", "RECORDING", "PAUSED"})
+
+
+def make_plan(
+    desired: Mapping[str, DesiredRecording],
+    state: State,
+    *,
+    moved: Sequence[Moved] = (),
+    targets: Sequence[str] = (),
+    replace: Sequence[str] = (),
+    refreshed: bool = True,
+) -> Plan:
+    """Decide what to do for every address in scope.
+
+    `targets` are globs limiting the plan to matching addresses; `replace` names declared addresses to stop
+    (when active) and start again; `refreshed` says whether `state` was just refreshed from the API (it changes
+    only the reason given for an unresolved start). Raises `UsageError` for a `--replace` that cannot be honoured.
+    """
+
+    def in_scope(address: str) -> bool:
+        return not targets or any(fnmatchcase(address, pattern) for pattern in targets)
+
+    warnings = [
+        f"--target {pattern} matches no declared or recorded address"
+        for pattern in targets
+        if not any(fnmatchcase(address, pattern) for address in (*desired, *state.recordings, *state.pending))
+    ]
+    _check_replace(replace, desired)
+    recordings, moved_from, move_warnings = _apply_moves(state, moved, in_scope)
+    warnings += move_warnings
+
+    changes: list[Change] = []
+    for address, recording in desired.items():
+        if not in_scope(address):
+            continue
+        change = _decide(recording, recordings.get(address), state.pending.get(address), address in replace, refreshed)
+        if address in moved_from:
+            change = _with_move(change, moved_from[address])
+        changes.append(change)
+    for address in sorted(set(recordings) | set(state.pending)):
+        if address not in desired and in_scope(address):
+            changes.append(_undeclared(address, recordings.get(address), state.pending.get(address)))
+    return Plan(changes=tuple(changes), lineage=state.lineage, serial=state.serial, warnings=tuple(warnings))
+
+
+def _decide(
+    recording: DesiredRecording,
+    entry: RecordingEntry | None,
+    pending: PendingStart | None,
+    replace: bool,
+    refreshed: bool,
+) -> Change:
+    def change(actions: tuple[Action, ...], reason: str) -> Change:
+        return Change(
+            address=recording.address,
+            meeting_id=recording.meeting_id,
+            actions=actions,
+            reason=reason,
+            recording_id=entry.recording_id if entry else None,
+            status=entry.status if entry else None,
+        )
+
+    if pending is not None:
+        when = "the next refresh resolves it" if refreshed else "run without --no-refresh to resolve it"
+        return change(("no-op",), f"an earlier start (sent {pending.time}) has an unknown outcome; {when} first")
+    present = entry is not None and entry.present
+    status = entry.status if entry is not None else None
+    wanted = recording.status
+
+    if replace:
+        if status in _ACTIVE:
+            return change(("stop", "start"), f"replacement requested: stop {status}, then start a new recording")
+        return change(("start",), "replacement requested: start a new recording")
+    if wanted == "recording":
+        if not present:
+            return change(("start",), _missing_reason(entry))
+        if status == "PAUSED":
+            return _drifted(change(("resume",), "paused; declared status is recording"), recording, entry)
+        return _drifted(change(("no-op",), f"already {status}"), recording, entry)
+    if wanted == "paused":
+        if status == "RECORDING":
+            return _drifted(change(("pause",), "recording; declared status is paused"), recording, entry)
+        if status == "INVOKED":
+            return _drifted(change(("no-op",), "not recording yet (INVOKED); a later run pauses it"), recording, entry)
+        if not present:
+            return change(("no-op",), "declared paused, and a paused recording is never started")
+        return _drifted(change(("no-op",), f"already {status}"), recording, entry)
+    if status in _ACTIVE:
+        return change(("stop",), f"{status}; declared status is stopped")
+    return change(("no-op",), f"declared stopped and not active ({status or 'not recorded'})")
+
+
+def _missing_reason(entry: RecordingEntry | None) -> str:
+    if entry is None:
+        return "not recorded yet"
+    if entry.status == "ERRORED":
+        return f"recording {entry.recording_id} errored"
+    if entry.status == "VANISHED":
+        return f"recording {entry.recording_id} is no longer known to the API"
+    return f"recording {entry.recording_id} is {entry.status}"
+
+
+def _drifted(change: Change, recording: DesiredRecording, entry: RecordingEntry | None) -> Change:
+    if entry is None:
+        return change
+    declared, secrets = recording.public_fields(), recording.sensitive_values()
+    if not has_drift(entry.fields, entry.sensitive_digest, declared, secrets):
+        return change
+    drift = explain_drift(entry.fields, entry.sensitive_digest, declared, secrets)
+    note = f"declared fields differ from the recording's (not restarted; use --replace {change.address})"
+    return dataclasses.replace(change, reason=f"{change.reason}; {note}", drift=drift)
+
+
+def _with_move(change: Change, source: str) -> Change:
+    actions: tuple[Action, ...] = ("move",) if change.is_noop else ("move", *change.actions)
+    reason = f"renamed from {source} ([[moved]])" + ("" if change.is_noop else f"; then {change.reason}")
+    return dataclasses.replace(change, actions=actions, reason=reason, moved_from=source)
+
+
+def _undeclared(address: str, entry: RecordingEntry | None, pending: PendingStart | None) -> Change:
+    if pending is not None and entry is None:
+        return Change(
+            address=address,
+            meeting_id=pending.meeting_id,
+            actions=("no-op",),
+            reason="no longer declared, but its last start has an unknown outcome; kept until refresh resolves it",
+        )
+    assert entry is not None  # the caller passes addresses found in recordings or pending
+    keeps = "keeps running" if entry.status in _ACTIVE else "is kept by the API"
+    return Change(
+        address=address,
+        meeting_id=entry.meeting_id,
+        actions=("forget",),
+        reason=f"no longer declared; dropped from state, no API call (recording {entry.recording_id} {keeps})",
+        recording_id=entry.recording_id,
+        status=entry.status,
+    )
+
+
+def _apply_moves(
+    state: State, moved: Sequence[Moved], in_scope: Callable[[str], bool]
+) -> tuple[dict[str, RecordingEntry], dict[str, str], list[str]]:
+    """The recordings with `[[moved]]` renames applied; which address came from where; warnings."""
+    recordings = dict(state.recordings)
+    moved_from: dict[str, str] = {}
+    warnings: list[str] = []
+    for move in moved:
+        source, target = move.from_address, move.to_address
+        if source not in recordings or not (in_scope(source) or in_scope(target)):
+            continue  # already moved, never recorded, or out of --target
+        if target in recordings:
+            warnings.append(f"[[moved]] {source} → {target} ignored: both addresses have a recording in state")
+            continue
+        if source in state.pending or target in state.pending:
+            warnings.append(f"[[moved]] {source} → {target} waits: a start there has an unknown outcome")
+            continue
+        recordings[target] = recordings.pop(source)
+        moved_from[target] = source
+    return recordings, moved_from, warnings
+
+
+def _check_replace(replace: Sequence[str], desired: Mapping[str, DesiredRecording]) -> None:
+    for address in replace:
+        recording = desired.get(address)
+        if recording is None:
+            raise UsageError(f"--replace {address}: no such declared address")
+        if recording.status != "recording":
+            raise UsageError(
+                f"--replace {address}: its declared status is {recording.status}; only a recording declared "
+                '`status = "recording"` can be replaced'
+            )

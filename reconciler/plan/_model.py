@@ -1,0 +1,126 @@
+"""A plan is data: the changes `make_plan` decided, each with its actions and a human reason.
+
+Nothing here talks to the network or the disk. The applier carries a plan out; the renderers print it; a saved
+plan file is its JSON form plus what is needed to refuse it once it is stale.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["ACTIONS", "CHANGING_ACTIONS", "Action", "Change", "Drift", "Plan"]
+
+Action = Literal["start", "pause", "resume", "stop", "forget", "move", "no-op"]
+ACTIONS: tuple[Action, ...] = ("start", "pause", "resume", "stop", "forget", "move", "no-op")
+# Actions that call the API; `forget` and `move` only edit the state.
+API_ACTIONS: frozenset[str] = frozenset({"start", "pause", "resume", "stop"})
+CHANGING_ACTIONS: frozenset[str] = frozenset(ACTIONS) - {"no-op"}
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One field whose declared value differs from the one the recording was started with.
+
+    Sensitive values are never held: `sensitive` is set and `before`/`after` are None.
+    """
+
+    path: str
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+
+    def describe(self) -> str:
+        if self.sensitive:
+            return f"{self.path}: (sensitive value changed)"
+        return f"{self.path}: {_show(self.before)} → {_show(self.after)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What the plan does for one address.
+
+    `actions` is one action, or `("stop", "start")` for a replacement of an active recording. `recording_id` and
+    `status` describe the recording in state before the change (None when there is none). `moved_from` is set for
+    a move. `drift` explains declared fields that differ from the recording's, which never restarts it.
+    """
+
+    address: str
+    meeting_id: str
+    actions: tuple[Action, ...]
+    reason: str
+    recording_id: str | None = None
+    status: str | None = None
+    moved_from: str | None = None
+    drift: tuple[Drift, ...] = ()
+
+    @property
+    def is_noop(self) -> bool:
+        return self.actions == ("no-op",)
+
+    @property
+    def calls_api(self) -> bool:
+        return any(action in API_ACTIONS for action in self.actions)
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "address": self.address,
+            "meeting_id": self.meeting_id,
+            "actions": list(self.actions),
+            "reason": self.reason,
+            "recording_id": self.recording_id,
+        }
+        if self.status is not None:
+            document["status"] = self.status
+        if self.moved_from is not None:
+            document["moved_from"] = self.moved_from
+        if self.drift:
+            document["drift"] = [_drift_json(item) for item in self.drift]
+        return document
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The changes for every address in scope, in a stable order, and the state they were planned against."""
+
+    changes: tuple[Change, ...]
+    lineage: str
+    serial: int
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many times each action occurs (a replacement counts one stop and one start)."""
+        counts = Counter(action for change in self.changes for action in change.actions)
+        return {action: counts.get(action, 0) for action in ACTIONS}
+
+    @property
+    def has_changes(self) -> bool:
+        return any(not change.is_noop for change in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The document of design §7 (`plan --json`, `show --json PLANFILE`)."""
+        return {
+            "format_version": "1",
+            "state": {"lineage": self.lineage, "serial": self.serial},
+            "changes": [change.to_json() for change in self.changes],
+            "summary": self.summary,
+            "warnings": list(self.warnings),
+        }
+
+
+def _drift_json(drift: Drift) -> dict[str, Any]:
+    if drift.sensitive:
+        return {"path": drift.path, "sensitive": True}
+    return {"path": drift.path, "before": drift.before, "after": drift.after}
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,135 @@
+"""Human text for plans, refresh events and apply outcomes, in the manner of Terraform. Pure: returns strings.
+
+`style(text, *names)` is how colour gets in (the CLI passes its console's, which is a no-op off a terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from reconciler.plan import Change, Plan
+from reconciler.refresh import RefreshEvent
+
+__all__ = [
+    "Style",
+    "apply_summary_line",
+    "no_style",
+    "outcome_line",
+    "plan_lines",
+    "plan_summary_line",
+    "refresh_lines",
+]
+
+Style = Callable[..., str]
+
+# The glyph and colour of each action (a replacement is "-/+").
+_GLYPHS = {
+    "start": ("+", "green"),
+    "resume": ("~", "yellow"),
+    "pause": ("~", "yellow"),
+    "stop": ("-", "red"),
+    "move": (">", "cyan"),
+    "forget": (" ", "dim"),
+}
+_PAST = {
+    "start": "started",
+    "pause": "paused",
+    "resume": "resumed",
+    "stop": "stopped",
+    "move": "moved",
+    "forget": "forgotten",
+}
+
+
+def no_style(text: str, *names: str) -> str:
+    del names
+    return text
+
+
+def plan_lines(plan: Plan, style: Style = no_style) -> Iterator[str]:
+    """The plan as Terraform would print it: changes, then notes on no-ops worth a look, then the summary."""
+    for warning in plan.warnings:
+        yield style("Warning: ", "yellow", "bold") + warning
+    changing = [change for change in plan.changes if not change.is_noop]
+    noted = [change for change in plan.changes if change.is_noop and (change.drift or _is_notable(change))]
+    if changing:
+        yield ""
+        yield "reconciler will perform the following actions:"
+        yield ""
+        width = min(max(len(change.address) for change in changing), 48)
+        for change in changing:
+            yield from _change_lines(change, width, style)
+    if noted:
+        yield ""
+        yield "Unchanged, with a note:"
+        yield ""
+        width = min(max(len(change.address) for change in noted), 48)
+        for change in noted:
+            yield from _change_lines(change, width, style)
+    yield ""
+    yield plan_summary_line(plan, style)
+
+
+def plan_summary_line(plan: Plan, style: Style = no_style) -> str:
+    if not plan.has_changes:
+        unchanged = plan.summary["no-op"]
+        noun = "recording matches" if unchanged == 1 else "recordings match"
+        return style("No changes.", "bold") + f" {unchanged} declared {noun} the state."
+    counts = plan.summary
+    parts = [f"{counts['start']} to start"]
+    parts += [f"{counts[action]} to {action}" for action in ("pause", "resume") if counts[action]]
+    parts.append(f"{counts['stop']} to stop")
+    if counts["move"]:
+        parts.append(f"{counts['move']} to move")
+    parts.append(f"{counts['forget']} to forget")
+    return style("Plan:", "bold") + " " + ", ".join(parts) + "."
+
+
+def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:
+    if change.is_noop:
+        glyph, colour = "!" if change.drift else " ", "yellow"
+    elif change.actions == ("stop", "start"):
+        glyph, colour = "±", "yellow"
+    else:
+        glyph, colour = _GLYPHS[change.actions[-1]]
+    actions = ", ".join(change.actions)
+    recording = f" [{change.recording_id}]" if change.recording_id else ""
+    yield f"  {style(glyph, colour, 'bold')} {change.address.ljust(width)}  {style(actions, colour)}{recording}"
+    yield f"      {style(change.reason, 'dim')}"
+    for drift in change.drift:
+        yield f"      {drift.describe()}"
+
+
+def _is_notable(change: Change) -> bool:
+    # No-ops that the user should see even without drift: a start held back, a paused one never started.
+    return "unknown outcome" in change.reason or "never started" in change.reason
+
+
+def refresh_lines(events: Iterable[RefreshEvent], style: Style = no_style) -> Iterator[str]:
+    for event in events:
+        colour = "red" if event.kind in {"vanished", "untracked"} else "cyan"
+        yield f"{style(event.address, colour)}: {event.message}"
+
+
+def outcome_line(address: str, action: str, ok: bool | None, message: str, style: Style = no_style) -> str:
+    """One line per action outcome (non-terminal apply output)."""
+    if ok:
+        verdict = style(_PAST.get(action, action), "green")
+    elif ok is None:
+        verdict = style(f"{action} skipped", "dim")
+    else:
+        verdict = style(f"{action} FAILED", "red", "bold")
+    return f"{address}: {verdict}: {message}"
+
+
+def apply_summary_line(counts: dict[str, int], failed: int, skipped: int, style: Style = no_style) -> str:
+    """`counts` are successful actions by name."""
+    done = ", ".join(f"{counts.get(action, 0)} {_PAST[action]}" for action in ("start", "pause", "resume", "stop"))
+    extras = "".join(f", {counts[action]} {_PAST[action]}" for action in ("move", "forget") if counts.get(action))
+    tail = ""
+    if failed:
+        tail += style(f"; {failed} failed", "red", "bold")
+    if skipped:
+        tail += f"; {skipped} not attempted"
+    head = style("Apply complete:", "bold") if not failed else style("Apply finished with errors:", "red", "bold")
+    return f"{head} {done}{extras}{tail}."

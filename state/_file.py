@@ -1,0 +1,212 @@
+"""`FileStateStore`: the state as a local file, with its backup, journal and lock beside it (POSIX).
+
+    recordings.state.json           the state; replaced atomically: temp file, fsync, rename, fsync the folder
+    recordings.state.json.backup    the generation before the last write (a hard link to the replaced file)
+    recordings.state.json.journal   one JSON record a line, each appended and fsynced before `append` returns
+    recordings.state.json.lock      the owner of the lock, while it is held
+
+All four are created with mode 0600, and the folder when it is missing. Reading creates nothing. A writer
+killed mid-write leaves a hidden temp file (`.recordings.state.json.<hex>.tmp`); the next write removes it.
+
+Two locks, for two different jobs:
+- The **run lock** (`lock()`, `force_unlock()`): held for a whole run, released by the OS if its holder dies;
+  see `state._lockfile`.
+- The **commit mutex**: an `flock` on the journal (the one file that is never renamed or removed), held only for
+  the length of one `write`, `append` or `fold`. It makes compare-and-swap hold between processes that do not
+  take the run lock, and a fold atomic against appends: no record lands between reading and emptying the
+  journal.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import glob
+import os
+import re
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from uuid import uuid4
+
+from state._generation import folded_generation, next_generation, stored_state
+from state._lockfile import LockFile
+from state._model import JournalRecord, State
+from state._protocol import LockInfo
+from state._records import decode_journal, encode_record
+
+__all__ = ["FileStateStore"]
+
+_MODE = 0o600
+
+
+class FileStateStore:
+    """The state in a JSON file at `path`; `tool_version` is recorded in every generation it writes."""
+
+    def __init__(self, path: Path, *, tool_version: str = "") -> None:
+        self.path = path
+        self.backup_path = path.with_name(path.name + ".backup")
+        self.journal_path = path.with_name(path.name + ".journal")
+        self.lock_path = path.with_name(path.name + ".lock")
+        self._tool_version = tool_version
+        self._lock = LockFile(self.lock_path)
+
+    # --- state ---------------------------------------------------------------------------------------------
+
+    def read(self) -> State:
+        return stored_state(self._stored(), tool_version=self._tool_version, source=str(self.path))
+
+    def write(self, state: State, *, expected_serial: int) -> State:
+        with self._commit():
+            stored = self._stored()
+            result, data = next_generation(
+                stored, state, expected_serial=expected_serial, tool_version=self._tool_version, source=str(self.path)
+            )
+            if data is not None:
+                self._replace(data, previous=stored)
+            return result
+
+    def fold(self) -> State:
+        with self._commit() as journal:
+            stored = self._stored()
+            journal_data = _read_all(journal)
+            result, data = folded_generation(
+                stored,
+                journal_data,
+                tool_version=self._tool_version,
+                source=str(self.path),
+                journal_source=str(self.journal_path),
+            )
+            if data is not None:
+                self._replace(data, previous=stored)
+            if journal_data:
+                os.ftruncate(journal, 0)
+                os.fsync(journal)
+            return result
+
+    def _stored(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _replace(self, data: bytes, *, previous: bytes | None) -> None:
+        """Make `data` the state, atomically, keeping `previous` (the current file's bytes) as the backup."""
+        self._remove_debris()
+        temp = self.path.with_name(f".{self.path.name}.{uuid4().hex}.tmp")
+        try:
+            _create(temp, data)
+            if previous is not None:
+                self._keep_backup(previous)
+            os.replace(temp, self.path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_folder(self.path.parent)
+
+    def _remove_debris(self) -> None:
+        """Remove the temp files of writers killed mid-write: temp files are made only under the commit mutex,
+        so while we hold it, any that exist are theirs."""
+        debris = re.compile(rf"\.{re.escape(self.path.name)}(\.backup)?\.[0-9a-f]{{32}}\.tmp")
+        for path in self.path.parent.glob(f".{glob.escape(self.path.name)}*.tmp"):
+            if debris.fullmatch(path.name):
+                path.unlink(missing_ok=True)
+
+    def _keep_backup(self, previous: bytes) -> None:
+        # A hard link keeps the replaced generation without copying it; where links are not supported, a copy.
+        temp = self.backup_path.with_name(f".{self.backup_path.name}.{uuid4().hex}.tmp")
+        try:
+            os.link(self.path, temp)
+            os.chmod(temp, _MODE)
+        except OSError:
+            temp.unlink(missing_ok=True)
+            _create(temp, previous)
+        os.replace(temp, self.backup_path)
+
+    # --- journal -------------------------------------------------------------------------------------------
+
+    def append(self, record: JournalRecord) -> None:
+        line = encode_record(record)
+        with self._commit() as journal:
+            _drop_torn_tail(journal)
+            _write_all(journal, line)
+            os.fsync(journal)
+
+    def journal(self) -> Iterator[JournalRecord]:
+        try:
+            data = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return iter(())
+        return iter(decode_journal(data, source=str(self.journal_path)))
+
+    @contextmanager
+    def _commit(self) -> Iterator[int]:
+        """Hold the commit mutex; yields the journal's file descriptor (opened for appending)."""
+        self._make_folder()
+        try:
+            journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, _MODE)
+            _fsync_folder(self.path.parent)
+        except FileExistsError:
+            journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+        try:
+            fcntl.flock(journal, fcntl.LOCK_EX)
+            yield journal
+        finally:
+            os.close(journal)
+
+    def _make_folder(self) -> None:
+        # A configuration kept in git may name a state folder that git does not keep while it is empty.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    # --- run lock ------------------------------------------------------------------------------------------
+
+    def lock(self, operation: str, *, timeout: float = 0.0) -> AbstractContextManager[LockInfo]:
+        return self._lock.hold(operation, timeout=timeout)
+
+    def force_unlock(self, lock_id: str) -> None:
+        self._lock.force_unlock(lock_id)
+
+
+def _create(path: Path, data: bytes) -> None:
+    """A new file holding `data`, on disk before this returns."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, size, 0) if size else b""
+
+
+def _drop_torn_tail(journal: int) -> None:
+    """Cut the remains of an append that a crash cut short, so the next record starts on a line of its own.
+
+    Reads back only as far as the last newline: the cost is one record, whatever the journal's length."""
+    size = os.fstat(journal).st_size
+    end = size
+    while end > 0:
+        start = max(0, end - 4096)
+        newline = os.pread(journal, end - start, start).rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    if end != size:
+        os.ftruncate(journal, end)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

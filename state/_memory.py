@@ -1,0 +1,96 @@
+"""`MemoryStateStore`: the file store's behaviour without the files, for unit tests of the applier.
+
+It keeps the same bytes the file store would write (so a value the file store cannot store fails here too),
+takes its commit mutex and its run lock between threads, and applies the same compare-and-swap and fold rules
+(`state._generation`). What it cannot do is survive its process: that is the file store's job.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from state._errors import LockNotFoundError, StateLockedError
+from state._generation import folded_generation, next_generation, stored_state
+from state._model import JournalRecord, State
+from state._owner import new_lock_info
+from state._protocol import LockInfo
+from state._records import decode_journal, encode_record
+
+__all__ = ["MemoryStateStore"]
+
+_NAME = "<memory>"
+
+
+class MemoryStateStore:
+    """A state store in memory; `tool_version` is recorded in every generation it writes."""
+
+    def __init__(self, *, tool_version: str = "") -> None:
+        self._tool_version = tool_version
+        self._commit = threading.Lock()
+        self._stored: bytes | None = None
+        self._journal = b""
+        self._lock_changed = threading.Condition()
+        self._holder: LockInfo | None = None
+
+    def read(self) -> State:
+        return stored_state(self._stored, tool_version=self._tool_version, source=_NAME)
+
+    def write(self, state: State, *, expected_serial: int) -> State:
+        with self._commit:
+            result, data = next_generation(
+                self._stored, state, expected_serial=expected_serial, tool_version=self._tool_version, source=_NAME
+            )
+            if data is not None:
+                self._stored = data
+            return result
+
+    def fold(self) -> State:
+        with self._commit:
+            result, data = folded_generation(
+                self._stored, self._journal, tool_version=self._tool_version, source=_NAME, journal_source=_NAME
+            )
+            if data is not None:
+                self._stored = data
+            self._journal = b""
+            return result
+
+    def append(self, record: JournalRecord) -> None:
+        line = encode_record(record)
+        with self._commit:
+            self._journal += line
+
+    def journal(self) -> Iterator[JournalRecord]:
+        return iter(decode_journal(self._journal, source=_NAME))
+
+    @contextmanager
+    def lock(self, operation: str, *, timeout: float = 0.0) -> Iterator[LockInfo]:
+        deadline = time.monotonic() + timeout
+        with self._lock_changed:
+            while self._holder is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise StateLockedError(self._holder, lock_file=_NAME)
+                self._lock_changed.wait(remaining)
+            info = self._holder = new_lock_info(operation)
+        try:
+            yield info
+        finally:
+            with self._lock_changed:
+                if self._holder is info:  # not when force-unlocked and taken by someone else since
+                    self._holder = None
+                    self._lock_changed.notify_all()
+
+    def force_unlock(self, lock_id: str) -> None:
+        with self._lock_changed:
+            if self._holder is None:
+                raise LockNotFoundError("the state is not locked; nothing to unlock")
+            if self._holder.id != lock_id:
+                raise LockNotFoundError(
+                    f"lock ID {lock_id} is not the state's lock: it is locked with lock ID {self._holder.id}; "
+                    "nothing was changed"
+                )
+            self._holder = None
+            self._lock_changed.notify_all()

@@ -1,0 +1,111 @@
+"""Journal records and lock owners as JSON: one object a line in the journal, one object in the lock file.
+
+{"kind":"intent","op":"start","address":…,"meeting_id":…,"time":…,"fields":{…},"sensitive_digest":…}
+{"kind":"put","address":…,"entry":{…as in the state…}}
+{"kind":"clear","address":…,"reason":…}
+{"kind":"forget","address":…}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from state._errors import JournalError
+from state._json import (
+    ShapeError,
+    check_keys,
+    encode,
+    entry_document,
+    entry_from,
+    expected,
+    load,
+    pending_document,
+    pending_from,
+    text_at,
+)
+from state._model import ClearRecord, ForgetRecord, IntentRecord, JournalRecord, PutRecord
+from state._protocol import LockInfo
+
+__all__ = ["decode_journal", "decode_lock_info", "decode_record", "encode_lock_info", "encode_record"]
+
+_RECORD_KEYS = {
+    "put": frozenset({"kind", "address", "entry"}),
+    "clear": frozenset({"kind", "address", "reason"}),
+    "forget": frozenset({"kind", "address"}),
+}
+_INTENT_KEYS = frozenset({"kind", "op", "address"})  # and those of a pending start
+_LOCK_KEYS = frozenset({"id", "operation", "who", "host", "pid", "created"})
+
+
+def encode_record(record: JournalRecord) -> bytes:
+    """One journal line, newline included."""
+    document: dict[str, Any]
+    if isinstance(record, IntentRecord):
+        document = {"kind": "intent", "op": record.op, "address": record.address, **pending_document(record)}
+    elif isinstance(record, PutRecord):
+        document = {"kind": "put", "address": record.address, "entry": entry_document(record.entry)}
+    elif isinstance(record, ClearRecord):
+        document = {"kind": "clear", "address": record.address, "reason": record.reason}
+    else:
+        document = {"kind": "forget", "address": record.address}
+    return (encode(document) + "\n").encode("ascii")
+
+
+def decode_journal(data: bytes, *, source: str) -> list[JournalRecord]:
+    """Every record of a journal. A last line without its newline is a write cut short by a crash: it was never
+    acknowledged, so it is skipped. Any other damage raises JournalError."""
+    lines = data.split(b"\n")
+    # After the last newline comes b"" (an intact journal) or the torn remains of the last write.
+    return [decode_record(line, source=source, line_number=n) for n, line in enumerate(lines[:-1], start=1)]
+
+
+def decode_record(line: bytes, *, source: str, line_number: int) -> JournalRecord:
+    """The journal record on one line; raises JournalError naming `source` and the line."""
+    try:
+        return _record(load(line))
+    except ShapeError as problem:
+        raise JournalError(
+            f"journal {source} line {line_number} is damaged: {problem}. Nothing was changed; fix or delete that "
+            f"line by hand, then run `reconciler refresh` to check the state against the API",
+            path=source,
+            line=line_number,
+        ) from None
+
+
+def _record(raw: Any) -> JournalRecord:
+    kind = raw.get("kind") if type(raw) is dict else None
+    if kind == "intent":
+        start = pending_from(raw, "the record", extra=_INTENT_KEYS)
+        if raw["op"] != "start":
+            raise expected("op", '"start"', raw["op"])
+        address = text_at(raw, "address", "the record")
+        return IntentRecord(address, start.meeting_id, start.time, start.fields, start.sensitive_digest)
+    if type(kind) is not str or kind not in _RECORD_KEYS:
+        raise expected("kind", "intent, put, clear or forget", kind)
+    raw = check_keys(raw, _RECORD_KEYS[kind], "the record")
+    address = text_at(raw, "address", "the record")
+    if kind == "put":
+        return PutRecord(address, entry_from(raw["entry"], "entry"))
+    if kind == "clear":
+        return ClearRecord(address, text_at(raw, "reason", "the record"))
+    return ForgetRecord(address)
+
+
+def encode_lock_info(info: LockInfo) -> bytes:
+    document: dict[str, Any] = {"id": info.id, "operation": info.operation, "who": info.who, "host": info.host}
+    document |= {"pid": info.pid, "created": info.created}
+    return encode(document).encode("ascii")
+
+
+def decode_lock_info(data: bytes) -> LockInfo | None:
+    """The owner written in a lock file, or None when it is empty or unreadable (it is informative only)."""
+    try:
+        raw = check_keys(load(data), _LOCK_KEYS, "lock")
+        texts = [text_at(raw, key, "lock") for key in ("id", "operation", "who", "host", "created")]
+    except ShapeError:
+        return None
+    pid = raw["pid"]
+    if type(pid) is not int:
+        return None
+    identifier, operation, who, host, created = texts
+    return LockInfo(id=identifier, operation=operation, who=who, host=host, pid=pid, created=created)
