@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from providers import ControlAction, Provider, ProviderError, Recording, UncertainStartError
+from providers import (
+    AuthenticationError,
+    ControlAction,
+    PermissionDeniedError,
+    Provider,
+    ProviderError,
+    Recording,
+    UncertainStartError,
+)
 from reconciler._digest import sensitive_digest
 from reconciler._resolve import resolve_uncertain_start
 from reconciler._time import format_time, parse_time, utc_now
@@ -107,9 +115,8 @@ def apply_plan(
         for future in [pool.submit(run.meeting, changes) for changes in by_meeting.values()]:
             future.result()
     final = store.fold()
-    return ApplyResult(
-        outcomes=tuple(run.outcomes), state=final, interrupted=run.stop.is_set(), warnings=tuple(run.warnings)
-    )
+    interrupted = run.stop.is_set() and not run.stopped_by
+    return ApplyResult(outcomes=tuple(run.outcomes), state=final, interrupted=interrupted, warnings=tuple(run.warnings))
 
 
 @dataclass
@@ -128,6 +135,7 @@ class _Run:
     warnings: list[str] = dataclasses.field(default_factory=list)
     entries: dict[str, RecordingEntry] = dataclasses.field(default_factory=dict)
     owned: set[str] = dataclasses.field(default_factory=set)
+    stopped_by: str = ""  # why dispatching stopped, when it was not the user
 
     def report(self, outcome: Outcome) -> None:
         with self.lock:
@@ -144,12 +152,18 @@ class _Run:
                 done.append(Outcome(change.address, "move", True, f"moved from {change.moved_from}"))
             if "forget" in change.actions:
                 recordings.pop(change.address, None)
-                done.append(Outcome(change.address, "forget", True, "dropped from state", change.recording_id))
+                done.append(Outcome(change.address, "forget", True, "dropped from state (no API call)"))
         if done:
             state = self.store.write(dataclasses.replace(state, recordings=recordings), expected_serial=state.serial)
         for outcome in done:
             self.report(outcome)
         return state
+
+    def stop_if_hopeless(self, error: ProviderError) -> None:
+        """A token that is refused will be refused for every other call too: stop dispatching."""
+        if isinstance(error, AuthenticationError | PermissionDeniedError):
+            self.stopped_by = error.message
+            self.stop.set()
 
     def meeting(self, changes: list[Change]) -> None:
         """Every API action of one meeting, in plan order (so one start at most is in flight for it)."""
@@ -157,8 +171,9 @@ class _Run:
             actions = [action for action in change.actions if action != "move"]
             for index, action in enumerate(actions):
                 if self.stop.is_set():
+                    reason = "the API refused the token" if self.stopped_by else "interrupted"
                     for skipped in actions[index:]:
-                        self.report(Outcome(change.address, skipped, None, "not attempted: interrupted"))
+                        self.report(Outcome(change.address, skipped, None, f"not attempted: {reason}"))
                     break
                 ok = self.start(change) if action == "start" else self.control(change, _CONTROLS[action])
                 if not ok:
@@ -175,11 +190,12 @@ class _Run:
             recording = self.provider.control(entry.recording_id, action)
         except ProviderError as error:
             self.report(Outcome(change.address, action, False, error.message, entry.recording_id, entry.status))
+            self.stop_if_hopeless(error)
             return False
         updated = dataclasses.replace(entry, status=recording.status, updated_at=format_time(self.clock()))
         self.store.append(PutRecord(change.address, updated))
         self.entries[change.address] = updated
-        self.report(Outcome(change.address, action, True, f"{action} sent", recording.id, recording.status))
+        self.report(Outcome(change.address, action, True, "", recording.id, recording.status))
         return True
 
     def start(self, change: Change) -> bool:
@@ -200,8 +216,9 @@ class _Run:
         except ProviderError as error:
             self.store.append(ClearRecord(change.address, reason=error.message))
             self.report(Outcome(change.address, "start", False, error.message))
+            self.stop_if_hopeless(error)
             return False
-        self.adopt(change.address, started, pending, "started")
+        self.adopt(change.address, started, pending, "")
         return True
 
     def resolve(self, change: Change, pending: PendingStart, error: UncertainStartError) -> bool:
@@ -209,13 +226,10 @@ class _Run:
         with self.lock:
             owned = set(self.owned)
         try:
+            # An answer (a 5xx) means the API is done with the request; without one it may still be at work.
+            settle = self.settle if error.status is None else timedelta(0)
             resolution = resolve_uncertain_start(
-                self.provider,
-                pending.meeting_id,
-                parse_time(pending.time),
-                owned,
-                settle=self.settle,
-                clock=self.clock,
+                self.provider, pending.meeting_id, parse_time(pending.time), owned, settle=settle, clock=self.clock
             )
         except ProviderError as resolve_error:
             message = (
@@ -233,7 +247,7 @@ class _Run:
             self.store.append(ClearRecord(change.address, reason="uncertain start created nothing"))
             self.report(Outcome(change.address, "start", False, f"{error.message}; nothing was created"))
             return False
-        self.adopt(change.address, resolution.adopted, pending, "started (confirmed after an uncertain answer)")
+        self.adopt(change.address, resolution.adopted, pending, "confirmed from the API after an uncertain answer")
         return True
 
     def adopt(self, address: str, recording: Recording, pending: PendingStart, message: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from reconciler.apply import Outcome
 from reconciler.plan import Change, Plan
 from reconciler.refresh import RefreshEvent
 
@@ -111,15 +112,19 @@ def refresh_lines(events: Iterable[RefreshEvent], style: Style = no_style) -> It
         yield f"{style(event.address, colour)}: {event.message}"
 
 
-def outcome_line(address: str, action: str, ok: bool | None, message: str, style: Style = no_style) -> str:
-    """One line per action outcome (non-terminal apply output)."""
-    if ok:
+def outcome_line(outcome: Outcome, style: Style = no_style) -> str:
+    """One line per action outcome (apply's output off a terminal)."""
+    action = outcome.action
+    if outcome.ok:
         verdict = style(_PAST.get(action, action), "green")
-    elif ok is None:
-        verdict = style(f"{action} skipped", "dim")
-    else:
-        verdict = style(f"{action} FAILED", "red", "bold")
-    return f"{address}: {verdict}: {message}"
+        recording = f" {outcome.recording_id}" if outcome.recording_id else ""
+        status = f" ({outcome.status})" if outcome.status else ""
+        note = f": {outcome.message}" if outcome.message else ""
+        return f"{outcome.address}: {verdict}{recording}{status}{note}"
+    if outcome.ok is None:
+        return f"{outcome.address}: {style(f'{action} skipped', 'dim')}: {outcome.message}"
+    verdict = "outcome UNKNOWN" if outcome.uncertain else "FAILED"
+    return f"{outcome.address}: {style(f'{action} {verdict}', 'red', 'bold')}: {outcome.message}"
 
 
 def apply_summary_line(counts: dict[str, int], failed: int, skipped: int, style: Style = no_style) -> str:

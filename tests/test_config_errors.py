@@ -130,7 +130,7 @@ def test_a_file_that_is_not_utf8_is_one_problem(tmp_path: Path) -> None:
         pytest.param(
             f'[meetings.a]\nid = "{MEETING_ID}"\nmax_seconds = 60\n',
             "meetings.a.max_seconds",
-            "recording fields go in [meetings.a.recordings.default] or [defaults]",
+            "recording fields go in a recording table, such as [meetings.a.recordings.default], or in [defaults]",
             id="recording-field-on-a-meeting",
         ),
         pytest.param(

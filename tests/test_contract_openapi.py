@@ -16,11 +16,12 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from _provider_support import MEETING, OTHER_MEETING, TOKEN, client_for
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 
 from providers import ConflictError, RealtimeKitClient
 from providers.emulator import EmulatorServer
+
+from _provider_support import MEETING, OTHER_MEETING, TOKEN, client_for
 
 SCHEMA_FILE = Path(__file__).parent / "contract" / "realtimekit.openapi.json"
 PREFIX = "/accounts/{account_id}/realtime/kit/{app_id}/recordings"

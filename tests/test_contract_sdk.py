@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import cloudflare
 import pytest
-from _provider_support import ACCOUNT, APP, MEETING, OTHER_MEETING, TOKEN
 
 from providers.emulator import EmulatorServer
+
+from _provider_support import ACCOUNT, APP, MEETING, OTHER_MEETING, TOKEN
 
 
 @pytest.fixture

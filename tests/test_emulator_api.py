@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from _provider_support import APP, MEETING, OTHER_MEETING, TOKEN, api_url, call, inspect, meeting
 
 from providers.emulator import EmulatorServer
 from providers.emulator._server import _Handler
+
+from _provider_support import APP, MEETING, OTHER_MEETING, TOKEN, api_url, call, inspect, meeting
 
 
 @pytest.fixture

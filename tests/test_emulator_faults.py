@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from _provider_support import MEETING, TOKEN, call, inspect, meeting
 
 from providers.emulator import EmulatorServer, FaultConfig
+
+from _provider_support import MEETING, TOKEN, call, inspect, meeting
 
 
 @pytest.fixture

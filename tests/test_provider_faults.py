@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from _provider_support import ACCOUNT, APP, MEETING, TOKEN, client_for, meeting
 
 from providers import (
     RealtimeKitClient,
@@ -19,6 +18,8 @@ from providers import (
     UncertainStartError,
 )
 from providers.emulator import EmulatorServer, FaultConfig
+
+from _provider_support import ACCOUNT, APP, MEETING, TOKEN, client_for, meeting
 
 
 @pytest.fixture

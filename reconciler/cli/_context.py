@@ -1,7 +1,8 @@
 """Build the concrete pieces a command needs from its flags and the environment: config, store, API client.
 
 The only module besides the emulator command that reads API settings from the environment:
-`CLOUDFLARE_API_TOKEN` (required for any API call), `CLOUDFLARE_BASE_URL` (optional; how the emulator is reached).
+`CLOUDFLARE_API_TOKEN` (required for any API call), `CLOUDFLARE_BASE_URL` (optional; how the emulator is
+reached).
 """
 
 from __future__ import annotations
@@ -54,12 +55,15 @@ def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
         raise UsageError("no account id: set [provider] account_id in the configuration, or CLOUDFLARE_ACCOUNT_ID")
     if not config.app_id:
         raise UsageError("no app id: set [provider] app_id in the configuration, or REALTIMEKIT_APP_ID")
+    base_url = os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
     return RealtimeKitClient(
         account_id=config.account_id,
         app_id=config.app_id,
         token=token,
-        base_url=os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL,
+        base_url=base_url,
         rate=args.rate,
+        # 1,200 requests per 5 minutes is Cloudflare's limit per token; another base URL (the emulator) has its own.
+        max_per_window=1200 if base_url == DEFAULT_BASE_URL else None,
         timeout=args.http_timeout,
         version=__version__,
     )

@@ -34,14 +34,12 @@ class ApplyProgress:
         if self.mode == "json":
             self.console.json(outcome.to_json())
         elif self.mode == "lines":
-            detail = outcome.message + (f" ({outcome.recording_id}, {outcome.status})" if outcome.ok else "")
-            self.console.print(outcome_line(outcome.address, outcome.action, outcome.ok, detail, self.console.style))
+            self.console.print(outcome_line(outcome, self.console.style))
             self.console.out.flush()
         else:
             if outcome.ok is False:
                 self._clear()
-                line = outcome_line(outcome.address, outcome.action, False, outcome.message, self.console.style)
-                self.console.err.write(line + "\n")
+                self.console.err.write(outcome_line(outcome, self.console.style) + "\n")
             self._draw()
 
     def finish(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.config._desired import DesiredRecording, Moved, SourceLocation
 from reconciler.config._merge import Merged
-from reconciler.config._models import ADDRESS_PATTERN, KEY_PATTERN, UUID_PATTERN
+from reconciler.config._patterns import ADDRESS_PATTERN, KEY_PATTERN, UUID_PATTERN
 from reconciler.config._problems import Keys, Problem, did_you_mean, format_path
 from reconciler.config._read import Source
 from reconciler.config._rules import SECTIONS_READ, Breach, check_request

@@ -1,8 +1,9 @@
 """`load_config`: a configuration file or folder → a validated `Config`, or a `ConfigError` with every problem.
 
 The steps: read and check each file (`_read`), combine the files (`_merge`), build the desired set and check
-the rules across fields (`_build`). Lines are looked up only for what is reported (problems and warnings), so a
-valid 10,000-meeting file never pays for them.
+the rules across fields (`_build`). What only problems need is paid for only when there are problems: lines
+are looked up for what is reported (problems and warnings), and pydantic itself is imported only to explain
+an error (`_explain`); a valid run checks the files with pydantic-core alone (`_validator`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from reconciler.config._build import build_desired
 from reconciler.config._desired import SENSITIVE_PATHS, Config
 from reconciler.config._merge import Merged, merge_sources
-from reconciler.config._models import FILE_ADAPTER
-from reconciler.config._problems import Keys, Problem, format_path, from_pydantic
+from reconciler.config._problems import Keys, Problem, format_path
 from reconciler.config._read import Source, read_source
+from reconciler.config._validator import file_validator
 from reconciler.errors import ConfigError
 
 __all__ = ["PROVIDER_ENV", "load_config"]
@@ -87,8 +88,10 @@ def _provider(merged: Merged, env: Mapping[str, str], file: Path, problems: list
     """The files' [provider] values, completed from the environment (checked like the files' own)."""
     from_env = {key: env[name] for key, name in PROVIDER_ENV.items() if key not in merged.provider and env.get(name)}
     try:
-        FILE_ADAPTER.validate_python({"provider": from_env})
+        file_validator().validate_python({"provider": from_env})
     except ValidationError as error:
+        from reconciler.config._explain import from_pydantic
+
         for detail in error.errors(include_url=False):
             problem = from_pydantic(file, detail)
             name = PROVIDER_ENV[str(problem.keys[-1])]

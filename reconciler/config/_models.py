@@ -7,8 +7,9 @@ recording each hold part of a request; the rules about the merged request (a req
 credentials, audio with VP8/VP9, several active recordings) live in `_rules.py`. The same models generate the
 JSON Schema that editors use (`_schema.py`).
 
-They are `TypedDict`s validated through one `TypeAdapter` built at import: one call validates a whole file in
-pydantic-core, with no model instance per recording (10,000 meetings must validate in well under a second).
+They are `TypedDict`s: one call validates a whole file in pydantic-core, with no model instance per recording.
+Building their validator imports pydantic and compiles the schema, which takes longer than validating 10,000
+meetings: `_validator.py` keeps the compiled schema so that a run needs pydantic-core alone.
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ from pydantic import ConfigDict, Field, TypeAdapter, with_config
 # pydantic needs typing_extensions' TypedDict before Python 3.12 (it ships with pydantic).
 from typing_extensions import TypedDict
 
+from reconciler.config._patterns import (
+    ADDRESS_PATTERN,
+    KEY_PATTERN,
+    PATH_SEGMENT_PATTERN,
+    RTMP_PATTERN,
+    URI_PATTERN,
+    UUID_PATTERN,
+)
+
 __all__ = [
-    "ADDRESS_PATTERN",
     "FILE_ADAPTER",
-    "KEY_PATTERN",
-    "PATTERN_DESCRIPTIONS",
     "RECORDING_FIELDS",
-    "UUID_PATTERN",
     "AudioConfig",
     "ConfigFile",
     "MeetingTable",
@@ -37,25 +43,6 @@ __all__ = [
     "StorageConfig",
     "VideoConfig",
 ]
-
-KEY_PATTERN: Final = r"^[A-Za-z0-9_-]+$"
-ADDRESS_PATTERN: Final = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
-UUID_PATTERN: Final = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
-# An absolute URI (RFC 3986: a scheme, then something): what the API's `format: uri` asks for.
-URI_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
-RTMP_PATTERN: Final = r"^rtmps?://[^\s/?#]+[^\s]*$"
-# Both ids end up in the API's URL path: no separators, no blanks.
-PATH_SEGMENT_PATTERN: Final = r"^[^/?#\s]+$"
-
-# What each pattern means, in the words an error message uses.
-PATTERN_DESCRIPTIONS: Final[dict[str, str]] = {
-    KEY_PATTERN: "a name of letters, digits, '_' or '-'",
-    ADDRESS_PATTERN: "an address <meeting>.<recording>, such as allhands.landscape",
-    UUID_PATTERN: "a UUID such as 97440c6a-140b-40a9-9499-b23fd7a3868a",
-    URI_PATTERN: "an absolute URI such as https://example.com/logo.png",
-    RTMP_PATTERN: "an rtmp:// or rtmps:// URL",
-    PATH_SEGMENT_PATTERN: "an id without '/', '?', '#' or blanks",
-}
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import tomli
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from reconciler.config._desired import SourceLocation
 from reconciler.config._env import EnvProblem, substitute_env
-from reconciler.config._models import FILE_ADAPTER
-from reconciler.config._problems import Keys, Problem, from_pydantic, is_sensitive
+from reconciler.config._problems import Keys, Problem, is_sensitive
+from reconciler.config._validator import file_validator
 
 if TYPE_CHECKING:
     from reconciler.config._lines import KeyLines
@@ -79,8 +79,10 @@ def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> 
     source = Source(file, text, raw, substitution.from_env)
     problems += _env_problems(source, substitution.problems)
     try:
-        FILE_ADAPTER.validate_python(source.document)
+        file_validator().validate_python(source.document)
     except ValidationError as error:
+        from reconciler.config._explain import from_pydantic
+
         unresolved = {problem.keys for problem in substitution.problems}  # reported already, as env problems
         problems += [
             from_pydantic(file, detail)

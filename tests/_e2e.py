@@ -1,0 +1,124 @@
+"""End-to-end harness: a folder with a configuration, the real CLI as a subprocess, the emulator over HTTP.
+
+def test_something(workspace: Workspace) -> None:
+    workspace.write_config(meetings(2))
+    assert workspace.run("apply", "--auto-approve").returncode == 0
+    assert len(workspace.recordings()) == 2
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from providers.emulator import EmulatorServer
+
+TOKEN = "e2e-token-7d41c9b2"  # distinctive, so a leak is easy to grep for
+ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
+APP = "e2e-app"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def meeting_id(n: int) -> str:
+    return f"6f1b3c2a-0000-4000-8000-{n:012d}"
+
+
+def meetings(count: int, *, status: str = "recording", extra: str = "", start: int = 0) -> str:
+    """A configuration with `count` meetings `m0..`, one `main` recording each."""
+    blocks = []
+    for n in range(start, start + count):
+        blocks.append(
+            f'[meetings.m{n}]\nid = "{meeting_id(n)}"\n\n'
+            f'[meetings.m{n}.recordings.main]\nstatus = "{status}"\nmax_seconds = 3600\n{extra}'
+        )
+    return "\n".join(blocks)
+
+
+@dataclass
+class Workspace:
+    """A scratch folder wired to an emulator: `run` calls the CLI there with the API settings in the env."""
+
+    root: Path
+    server: EmulatorServer
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Path:
+        return self.root / "recordings.toml"
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "recordings.state.json"
+
+    def write_config(self, text: str) -> Path:
+        self.config.write_text(text, encoding="utf-8")
+        return self.config
+
+    def base_env(self) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": str(REPO),
+            "CLOUDFLARE_BASE_URL": self.server.url,
+            "CLOUDFLARE_API_TOKEN": TOKEN,
+            "CLOUDFLARE_ACCOUNT_ID": ACCOUNT,
+            "REALTIMEKIT_APP_ID": APP,
+            **self.env,
+        }
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "reconciler", *args]
+
+    def run(self, *args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the CLI to completion; stdin is not a terminal."""
+        return subprocess.run(
+            self.command(*args),
+            cwd=self.root,
+            env=self.base_env(),
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def run_json(self, *args: str) -> Any:
+        result = self.run(*args, "--json")
+        assert result.returncode in (0, 2), result.stderr
+        return json.loads(result.stdout)
+
+    def plan_actions(self, *args: str) -> dict[str, list[str]]:
+        document = self.run_json("plan", *args)
+        return {change["address"]: change["actions"] for change in document["changes"]}
+
+    # The emulator's inspection routes.
+
+    def inspect(self, method: str, route: str, body: Any = None) -> Any:
+        base = self.server.url.removesuffix("/client/v4")
+        response = httpx.request(method, f"{base}/__emulator/{route}", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def recordings(self) -> list[dict[str, Any]]:
+        return list(self.inspect("GET", "recordings")["recordings"])
+
+    def set_status(self, recording_id: str, status: str) -> None:
+        self.inspect("PUT", f"recordings/{recording_id}", {"status": status})
+
+    def counters(self) -> dict[str, Any]:
+        return dict(self.inspect("GET", "counters"))
+
+    def script(self, route: str, *faults: str) -> None:
+        self.inspect("POST", "faults/script", {"route": route, "faults": list(faults)})
+
+    def state(self) -> dict[str, Any]:
+        return dict(json.loads(self.state_file.read_text(encoding="utf-8")))
+
+    def state_ids(self) -> dict[str, str]:
+        return {address: entry["recording_id"] for address, entry in self.state()["recordings"].items()}

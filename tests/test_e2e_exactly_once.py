@@ -1,0 +1,110 @@
+"""Design §5 end to end: a start whose answer is lost never leads to a second recording, whatever follows."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections import Counter
+
+import pytest
+
+from _e2e import Workspace, meeting_id, meetings
+
+# A short answer timeout keeps the wait before trusting "nothing was created" (timeout + 2 s) short.
+FAST = ("--rate", "200", "--http-timeout", "2")
+
+
+def one_recording_per_address(workspace: Workspace) -> None:
+    per_meeting = Counter(r["meeting_id"] for r in workspace.recordings())
+    assert all(count == 1 for count in per_meeting.values()), per_meeting
+    assert set(workspace.state_ids().values()) == {r["id"] for r in workspace.recordings()}
+
+
+@pytest.mark.parametrize("fault", ["drop-after", "5xx-after"])
+def test_start_that_was_carried_out_but_not_answered_is_adopted(workspace: Workspace, fault: str) -> None:
+    workspace.write_config(meetings(2))
+    workspace.script("start", fault)
+    first = workspace.run("apply", "--auto-approve", *FAST)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "confirmed from the API after an uncertain answer" in first.stdout
+    second = workspace.run("apply", "--auto-approve", *FAST)
+    assert second.returncode == 0, second.stderr
+    assert workspace.counters()["requests"]["start"] == 2
+    one_recording_per_address(workspace)
+    assert len(workspace.recordings()) == 2
+
+
+def test_start_refused_with_5xx_before_is_started_by_the_next_apply(workspace: Workspace) -> None:
+    workspace.write_config(meetings(1))
+    workspace.script("start", "5xx-before")
+    first = workspace.run("apply", "--auto-approve", *FAST)
+    assert first.returncode == 1
+    assert "nothing was created" in first.stdout
+    assert workspace.recordings() == []
+    second = workspace.run("apply", "--auto-approve", *FAST)
+    assert second.returncode == 0, second.stderr
+    one_recording_per_address(workspace)
+    assert len(workspace.recordings()) == 1
+
+
+def test_start_that_timed_out_is_resolved_after_it_settles(workspace: Workspace) -> None:
+    workspace.write_config(meetings(1))
+    workspace.inspect("PUT", "faults", {"spike_latency": 1.5})
+    workspace.script("start", "latency-spike")  # the emulator creates the recording after the client gave up
+    first = workspace.run("apply", "--auto-approve", *FAST, "--http-timeout", "0.5")
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = workspace.run("apply", "--auto-approve", *FAST)
+    assert second.returncode == 0, second.stderr
+    one_recording_per_address(workspace)
+    assert workspace.counters()["requests"]["start"] == 1
+
+
+def test_kill_during_a_start_is_resolved_by_the_next_run(workspace: Workspace) -> None:
+    workspace.write_config(meetings(1))
+    workspace.inspect("PUT", "faults", {"latency": 1.0})
+    process = subprocess.Popen(
+        workspace.command("apply", "--auto-approve", *FAST),
+        cwd=workspace.root,
+        env=workspace.base_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        journal = workspace.root / "recordings.state.json.journal"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and b'"intent"' not in (journal.read_bytes() if journal.exists() else b""):
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert b'"intent"' in journal.read_bytes()
+    time.sleep(1.2)  # the start the killed run sent is carried out by now
+    workspace.inspect("PUT", "faults", {"latency": 0.0})
+    plan = workspace.run_json("plan", "--http-timeout", "2")
+    assert plan["changes"][0]["actions"] == ["no-op"]  # adopted by refresh, not started again
+    assert [event["kind"] for event in plan["refresh"]] == ["adopted"]
+    again = workspace.run("apply", "--auto-approve", *FAST)
+    assert again.returncode == 0, again.stderr
+    one_recording_per_address(workspace)
+    assert workspace.counters()["requests"]["start"] == 1
+    assert workspace.state_ids()["m0.main"] == workspace.recordings()[0]["id"]
+
+
+def test_no_refresh_holds_back_an_unresolved_start(workspace: Workspace) -> None:
+    workspace.write_config(meetings(1))
+    workspace.state_file.with_name("recordings.state.json.journal").write_text(
+        '{"kind":"intent","op":"start","address":"m0.main","meeting_id":"'
+        + meeting_id(0)
+        + '","time":"2026-01-01T00:00:00.000Z","fields":{},"sensitive_digest":null}\n'
+    )
+    document = workspace.run_json("plan", "--no-refresh")
+    (change,) = document["changes"]
+    assert change["actions"] == ["no-op"]
+    assert "--no-refresh" in change["reason"]
+    result = workspace.run("apply", "--auto-approve", "--no-refresh", *FAST)
+    assert result.returncode == 0
+    assert workspace.recordings() == []  # never started while the earlier start is unresolved
+    assert workspace.plan_actions() == {"m0.main": ["start"]}  # resolved: nothing was created
