@@ -94,7 +94,8 @@ def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:
     else:
         glyph, colour = _GLYPHS[change.actions[-1]]
     actions = ", ".join(change.actions)
-    recording = f" [{change.recording_id}]" if change.recording_id else ""
+    # The recording acted on; a start makes a new one, the old one is named in the reason.
+    recording = f" [{change.recording_id}]" if change.recording_id and "start" not in change.actions else ""
     yield f"  {style(glyph, colour, 'bold')} {change.address.ljust(width)}  {style(actions, colour)}{recording}"
     yield f"      {style(change.reason, 'dim')}"
     for drift in change.drift:

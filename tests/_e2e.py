@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from providers.emulator import EmulatorServer
 
@@ -24,6 +26,7 @@ TOKEN = "e2e-token-7d41c9b2"  # distinctive, so a leak is easy to grep for
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 APP = "e2e-app"
 REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
 
 
 def meeting_id(n: int) -> str:
@@ -39,6 +42,24 @@ def meetings(count: int, *, status: str = "recording", extra: str = "", start: i
             f'[meetings.m{n}.recordings.main]\nstatus = "{status}"\nmax_seconds = 3600\n{extra}'
         )
     return "\n".join(blocks)
+
+
+def needed_env(example: Path) -> dict[str, str]:
+    """The variables named on the example's `# Needs:` line, each set to a plausible value."""
+    files = sorted(example.glob("*.toml")) if example.is_dir() else [example]
+    names: set[str] = set()
+    for file in files:
+        header = file.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        assert header.startswith("# "), f"{file} opens with a comment saying what it shows"
+        [needs] = [line for line in header.splitlines() if line.startswith("# Needs:")]
+        names |= set(re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", needs))
+    return {name: f"value-of-{name.lower()}" for name in names}
+
+
+EXAMPLE_CASES = [
+    *(pytest.param(path, id=path.name) for path in sorted(EXAMPLES.glob("*.toml"))),
+    *(pytest.param(path, id=f"{path.name}/") for path in sorted(EXAMPLES.iterdir()) if path.is_dir()),
+]
 
 
 @dataclass

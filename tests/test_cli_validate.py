@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from _e2e import EXAMPLE_CASES, EXAMPLES, needed_env
+
 MEETING_ID = "97440c6a-140b-40a9-9499-b23fd7a3868a"
 SECRET = "hunter2-do-not-print"
 
@@ -31,24 +32,6 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
         timeout=60,
         check=False,
     )
-
-
-def needed_env(example: Path) -> dict[str, str]:
-    """The variables named on the example's `# Needs:` line, each set to a plausible value."""
-    files = sorted(example.glob("*.toml")) if example.is_dir() else [example]
-    names: set[str] = set()
-    for file in files:
-        header = file.read_text(encoding="utf-8").split("\n\n", 1)[0]
-        assert header.startswith("# "), f"{file} opens with a comment saying what it shows"
-        [needs] = [line for line in header.splitlines() if line.startswith("# Needs:")]
-        names |= set(re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", needs))
-    return {name: f"value-of-{name.lower()}" for name in names}
-
-
-EXAMPLE_CASES = [
-    *(pytest.param(path, id=path.name) for path in sorted(EXAMPLES.glob("*.toml"))),
-    *(pytest.param(path, id=f"{path.name}/") for path in sorted(EXAMPLES.iterdir()) if path.is_dir()),
-]
 
 
 @pytest.mark.parametrize("example", EXAMPLE_CASES)
