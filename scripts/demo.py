@@ -45,7 +45,8 @@ def main() -> int:
             run(step, env)
 
         address = "allhands.portrait"
-        recording_id = json.loads((WORKDIR / "recordings.state.json").read_text())["recordings"][address]["recording_id"]
+        state = json.loads((WORKDIR / "recordings.state.json").read_text())
+        recording_id = state["recordings"][address]["recording_id"]
         note(f"The emulator now fails recording {recording_id} ({address}): its status becomes ERRORED.")
         base = server.url.removesuffix("/client/v4")
         request = urllib.request.Request(
@@ -54,7 +55,7 @@ def main() -> int:
             method="PUT",
             headers={"Content-Type": "application/json"},
         )
-        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310  (a local http:// URL of our emulator)
+        urllib.request.urlopen(request, timeout=10).close()
 
         for step in [("plan",), ("apply", "--auto-approve"), ("state", "list")]:
             run(step, env)
