@@ -66,6 +66,9 @@ class FileStateStore:
             return result
 
     def fold(self) -> State:
+        if not self.journal_path.exists():
+            # Nothing to fold, and no reason to create the journal (the commit mutex's file) before a write.
+            return self.read()
         with self._commit() as journal:
             stored = self._stored()
             journal_data = _read_all(journal)

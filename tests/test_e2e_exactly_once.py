@@ -72,15 +72,15 @@ def test_kill_during_a_start_is_resolved_by_the_next_run(workspace: Workspace) -
         stderr=subprocess.DEVNULL,
     )
     try:
-        journal = workspace.root / "recordings.state.json.journal"
+        # Kill once the start has reached the API (the intent was journaled before it was sent).
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and b'"intent"' not in (journal.read_bytes() if journal.exists() else b""):
+        while time.monotonic() < deadline and not workspace.counters()["requests"].get("start"):
             time.sleep(0.02)
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
         process.wait(timeout=10)
-    assert b'"intent"' in journal.read_bytes()
+    assert b'"intent"' in (workspace.root / "recordings.state.json.journal").read_bytes()
     time.sleep(1.2)  # the start the killed run sent is carried out by now
     workspace.inspect("PUT", "faults", {"latency": 0.0})
     plan = workspace.run_json("plan", "--http-timeout", "2")

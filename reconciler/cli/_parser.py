@@ -7,12 +7,22 @@ Each command names its handler as "module:function"; the module is imported only
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import NoReturn
 
 from reconciler import __version__
 
 __all__ = ["build_parser"]
 
 _CONFIG_HELP = "configuration file, or a folder of *.toml files (default: recordings.toml)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors exit 1, as every other bad input does (2 means "plan has changes")."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"Error: {message}\n")
 
 
 def _positive_int(text: str) -> int:
@@ -47,8 +57,8 @@ def _seconds(text: str) -> float:
 
 def _common(
     *, config: bool = True, state: bool = True, json: bool = True, lock: bool = False
-) -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+) -> _Parser:
+    parent = _Parser(add_help=False)
     if config:
         parent.add_argument("-c", "--config", metavar="PATH", default=None, help=_CONFIG_HELP)
     if state:
@@ -104,14 +114,14 @@ def _api_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reconciler",
         description="Keep Cloudflare RealtimeKit recordings in line with a TOML file kept in git.",
     )
     parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, handler: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add(name: str, handler: str, help_text: str, *parents: _Parser) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, parents=list(parents))
         sub.set_defaults(handler=handler)
         return sub
@@ -150,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     state = commands.add_parser("state", help="inspect and edit the state", description="inspect and edit the state")
     state_commands = state.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
 
-    def add_state(name: str, handler: str, help_text: str, parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add_state(name: str, handler: str, help_text: str, parent: _Parser) -> argparse.ArgumentParser:
         sub = state_commands.add_parser(name, help=help_text, description=help_text, parents=[parent])
         sub.set_defaults(handler=handler)
         return sub
