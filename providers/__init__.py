@@ -27,11 +27,12 @@ from providers._ratelimit import RateLimiter
 from providers._types import ACTIVE_STATUSES, STATUSES, ControlAction, Provider, Recording, RecordingStatus
 
 if TYPE_CHECKING:
-    from providers._client import DEFAULT_BASE_URL, RealtimeKitClient
+    from providers._client import DEFAULT_BASE_URL, PAGE_SIZE, RealtimeKitClient
 
 __all__ = [
     "ACTIVE_STATUSES",
     "DEFAULT_BASE_URL",
+    "PAGE_SIZE",
     "STATUSES",
     "AuthenticationError",
     "ConflictError",
@@ -56,7 +57,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("RealtimeKitClient", "DEFAULT_BASE_URL"):
+    if name in ("RealtimeKitClient", "DEFAULT_BASE_URL", "PAGE_SIZE"):
         from providers import _client
 
         return getattr(_client, name)

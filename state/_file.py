@@ -3,6 +3,7 @@
     recordings.state.json           the state; replaced atomically: temp file, fsync, rename, fsync the folder
     recordings.state.json.backup    the generation before the last write (a hard link to the replaced file)
     recordings.state.json.journal   one JSON record a line, each appended and fsynced before `append` returns
+                                    (threads appending at once share a write and an fsync: `GroupCommit`)
     recordings.state.json.lock      the owner of the lock, while it is held
 
 All four are created with mode 0600, and the folder when it is missing. Reading creates nothing. A writer
@@ -29,6 +30,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from state._generation import folded_generation, next_generation, stored_state
+from state._group_commit import GroupCommit
 from state._lockfile import LockFile
 from state._model import JournalRecord, State
 from state._protocol import LockInfo
@@ -49,6 +51,8 @@ class FileStateStore:
         self.lock_path = path.with_name(path.name + ".lock")
         self._tool_version = tool_version
         self._lock = LockFile(self.lock_path)
+        self._journal_writer = GroupCommit(self._write_journal)
+        self._folder_made = False
 
     # --- state ---------------------------------------------------------------------------------------------
 
@@ -128,10 +132,12 @@ class FileStateStore:
     # --- journal -------------------------------------------------------------------------------------------
 
     def append(self, record: JournalRecord) -> None:
-        line = encode_record(record)
+        self._journal_writer.append(encode_record(record))
+
+    def _write_journal(self, lines: bytes) -> None:
         with self._commit() as journal:
             _drop_torn_tail(journal)
-            _write_all(journal, line)
+            _write_all(journal, lines)
             os.fsync(journal)
 
     def journal(self) -> Iterator[JournalRecord]:
@@ -158,7 +164,9 @@ class FileStateStore:
 
     def _make_folder(self) -> None:
         # A configuration kept in git may name a state folder that git does not keep while it is empty.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._folder_made:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._folder_made = True
 
     # --- run lock ------------------------------------------------------------------------------------------
 

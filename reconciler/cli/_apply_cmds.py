@@ -47,7 +47,7 @@ def run_apply(args: argparse.Namespace) -> int:
     if saved is not None and (args.target or args.replace):
         raise UsageError("--target and --replace are decided when the plan is made, not with a saved plan")
     config = load(args)
-    store = open_store(args)
+    store = open_store(args, config)
     if saved is not None:
         if not config_matches(saved.config_digest, config):
             raise PlanFileError(
@@ -99,8 +99,10 @@ def _execute(
     args: argparse.Namespace, console: Console, *, config: Config, store: FileStateStore, state: State, plan: Plan
 ) -> int:
     from reconciler.apply import apply_plan
+    from reconciler.cli import collect_cycles_again
     from reconciler.cli._progress import ApplyProgress
 
+    collect_cycles_again()  # calls may run for hours: collect the garbage of HTTP exchanges as it comes
     total = sum(1 for change in plan.changes for action in change.actions if action != "no-op")
     progress = ApplyProgress.for_console(console, total, json_output=args.json)
     stop = threading.Event()
@@ -171,7 +173,7 @@ def run_refresh(args: argparse.Namespace) -> int:
 
     console = Console.from_args(args.no_color)
     config = load(args)
-    store = open_store(args)
+    store = open_store(args, config)
     with current_state(args, config, store, operation="refresh") as (state, events):
         if args.json:
             console.json(
@@ -202,7 +204,7 @@ def run_import(args: argparse.Namespace) -> int:
     declared = config.recordings.get(args.address)
     if declared is None:
         raise UsageError(f"cannot import to {args.address}: declare it in the configuration first")
-    store = open_store(args)
+    store = open_store(args, config)
     with store.lock("import", timeout=args.lock_timeout):
         state = store.fold()
         if args.address in state.recordings:

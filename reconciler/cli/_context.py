@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import __version__
-from reconciler.cli._paths import config_path, state_path
+from reconciler.cli._paths import DEFAULT_STATE_NAME, config_path
 from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
@@ -39,10 +40,18 @@ def load(args: argparse.Namespace) -> Config:
     return config
 
 
-def open_store(args: argparse.Namespace) -> FileStateStore:
+def open_store(args: argparse.Namespace, config: Config) -> FileStateStore:
+    """The state named by `--state`, else by the configuration's `[state] path`, else the default beside it."""
     from state import FileStateStore
 
-    return FileStateStore(state_path(args.state, args.config), tool_version=__version__)
+    if args.state is not None:
+        path = Path(args.state)
+    elif config.state_path is not None:
+        path = config.state_path
+    else:
+        folder = config.files[0].parent if config.files else Path()
+        path = folder / DEFAULT_STATE_NAME
+    return FileStateStore(path, tool_version=__version__)
 
 
 def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:

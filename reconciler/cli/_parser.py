@@ -55,9 +55,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _common(
-    *, config: bool = True, state: bool = True, json: bool = True, lock: bool = False
-) -> _Parser:
+def _common(*, config: bool = True, state: bool = True, json: bool = True, lock: bool = False) -> _Parser:
     parent = _Parser(add_help=False)
     if config:
         parent.add_argument("-c", "--config", metavar="PATH", default=None, help=_CONFIG_HELP)

@@ -29,7 +29,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
     console = Console.from_args(args.no_color)
     config = load(args)
-    store = open_store(args)
+    store = open_store(args, config)
     with current_state(args, config, store, operation="plan") as (state, events):
         plan = make_plan(
             config.recordings,

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -118,9 +117,8 @@ def run_state_show(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     if args.planfile is not None:
-        # A saved plan is shown by the plan commands, which own the plan-file format; imported only when asked.
-        plan_commands = importlib.import_module("reconciler.cli._plan_cmds")
-        show_plan_file: Callable[[argparse.Namespace], int] = plan_commands.show_plan_file
+        from reconciler.cli._plan_cmds import show_plan_file  # the plan commands own the plan-file format
+
         return show_plan_file(args)
     console = Console.from_args(args.no_color)
     store = _store(args)

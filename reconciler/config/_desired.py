@@ -27,6 +27,12 @@ SENSITIVE_PATHS: frozenset[str] = frozenset(
     }
 )
 
+# The same paths, by the table that holds them.
+_SENSITIVE_KEYS: dict[str, frozenset[str]] = {
+    section: frozenset(path.partition(".")[2] for path in SENSITIVE_PATHS if path.startswith(f"{section}."))
+    for section in sorted({path.partition(".")[0] for path in SENSITIVE_PATHS})
+}
+
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
@@ -57,16 +63,20 @@ class DesiredRecording:
 
     def public_fields(self) -> dict[str, Any]:
         """`body` without its sensitive values: safe to show, store and compare."""
-        return _without(self.body, SENSITIVE_PATHS, "")
+        public = dict(self.body)
+        for section, keys in _SENSITIVE_KEYS.items():
+            table = public.get(section)
+            if table is not None and not keys.isdisjoint(table):
+                public[section] = {key: value for key, value in table.items() if key not in keys}
+        return public
 
     def sensitive_values(self) -> dict[str, str]:
         """The sensitive values of `body` by dotted path (empty when there are none)."""
         found: dict[str, str] = {}
-        for path in sorted(SENSITIVE_PATHS):
-            head, _, leaf = path.partition(".")
-            section = self.body.get(head)
-            if isinstance(section, Mapping) and leaf in section:
-                found[path] = str(section[leaf])
+        for section, keys in _SENSITIVE_KEYS.items():
+            table = self.body.get(section)
+            if table is not None:
+                found.update((f"{section}.{key}", str(table[key])) for key in sorted(keys) if key in table)
         return found
 
 
@@ -91,13 +101,3 @@ class Config:
     state_path: Path | None = None
     moved: tuple[Moved, ...] = ()
     warnings: tuple[str, ...] = field(default=())
-
-
-def _without(value: Mapping[str, Any], paths: frozenset[str], prefix: str) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, item in value.items():
-        path = f"{prefix}{key}"
-        if path in paths:
-            continue
-        result[key] = _without(item, paths, f"{path}.") if isinstance(item, Mapping) else item
-    return result
