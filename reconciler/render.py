@@ -53,20 +53,8 @@ def plan_lines(plan: Plan, style: Style = no_style) -> Iterator[str]:
         yield style("Warning: ", "yellow", "bold") + warning
     changing = [change for change in plan.changes if not change.is_noop]
     noted = [change for change in plan.changes if change.is_noop and (change.drift or _is_notable(change))]
-    if changing:
-        yield ""
-        yield "reconciler will perform the following actions:"
-        yield ""
-        width = min(max(len(change.address) for change in changing), 48)
-        for change in changing:
-            yield from _change_lines(change, width, style)
-    if noted:
-        yield ""
-        yield "Unchanged, with a note:"
-        yield ""
-        width = min(max(len(change.address) for change in noted), 48)
-        for change in noted:
-            yield from _change_lines(change, width, style)
+    yield from _section("reconciler will perform the following actions:", changing, style)
+    yield from _section("Unchanged, with a note:", noted, style)
     yield ""
     yield plan_summary_line(plan, style)
 
@@ -84,6 +72,15 @@ def plan_summary_line(plan: Plan, style: Style = no_style) -> str:
         parts.append(f"{counts['move']} to move")
     parts.append(f"{counts['forget']} to forget")
     return style("Plan:", "bold") + " " + ", ".join(parts) + "."
+
+
+def _section(title: str, changes: list[Change], style: Style) -> Iterator[str]:
+    if not changes:
+        return
+    yield from ("", title, "")
+    width = min(max(len(change.address) for change in changes), 48)
+    for change in changes:
+        yield from _change_lines(change, width, style)
 
 
 def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:

@@ -109,6 +109,18 @@ class Workspace:
             check=False,
         )
 
+    def spawn(self, *args: str, output: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+        """Start the CLI without waiting (stdin is not a terminal); the caller kills and waits for it."""
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=self.root,
+            env=self.base_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            text=True,
+        )
+
     def run_json(self, *args: str) -> Any:
         result = self.run(*args, "--json")
         assert result.returncode in (0, 2), result.stderr

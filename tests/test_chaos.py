@@ -81,14 +81,7 @@ def test_no_duplicate_and_no_lost_recording_under_faults_and_kills(tmp_path: Pat
 def run_and_maybe_kill(workspace: Workspace, rng: random.Random) -> int:
     """Run a faulty apply; in about half the rounds `kill -9` it at a random instant. Returns 1 if killed."""
     kill_after = rng.uniform(0.3, 2.5) if rng.random() < 0.5 else None
-    process = subprocess.Popen(
-        workspace.command("apply", "--auto-approve", *CLIENT),
-        cwd=workspace.root,
-        env=workspace.base_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = workspace.spawn("apply", "--auto-approve", *CLIENT)
     try:
         process.wait(timeout=kill_after if kill_after is not None else 120)
         return 0

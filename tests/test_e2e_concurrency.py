@@ -16,18 +16,8 @@ def race(workspace: Workspace, runners: int, *extra: str) -> list[tuple[int, str
     """Start `runners` applies at once; return (exit code, stderr) of each."""
     workspace.write_config(meetings(MEETINGS))
     workspace.inspect("PUT", "faults", {"latency": 0.4})  # a run lasts over a second: the others start meanwhile
-    processes = [
-        subprocess.Popen(
-            workspace.command("apply", "--auto-approve", "--rate", "200", "--parallelism", "2", *extra),
-            cwd=workspace.root,
-            env=workspace.base_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(runners)
-    ]
+    command = ("apply", "--auto-approve", "--rate", "200", "--parallelism", "2", *extra)
+    processes = [workspace.spawn(*command, output=subprocess.PIPE) for _ in range(runners)]
     results = []
     try:
         for process in processes:

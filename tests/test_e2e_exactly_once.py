@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from collections import Counter
 
@@ -63,14 +62,7 @@ def test_start_that_timed_out_is_resolved_after_it_settles(workspace: Workspace)
 def test_kill_during_a_start_is_resolved_by_the_next_run(workspace: Workspace) -> None:
     workspace.write_config(meetings(1))
     workspace.inspect("PUT", "faults", {"latency": 1.0})
-    process = subprocess.Popen(
-        workspace.command("apply", "--auto-approve", *FAST),
-        cwd=workspace.root,
-        env=workspace.base_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = workspace.spawn("apply", "--auto-approve", *FAST)
     try:
         # Kill once the start has reached the API (the intent was journaled before it was sent).
         deadline = time.monotonic() + 20

@@ -74,15 +74,7 @@ def test_terminal_apply_cancels_on_anything_but_yes(workspace: Workspace, answer
 def start_slow_apply(workspace: Workspace, count: int) -> subprocess.Popen[str]:
     workspace.write_config(meetings(count))
     workspace.inspect("PUT", "faults", {"latency": 0.4})
-    return subprocess.Popen(
-        workspace.command("apply", "--auto-approve", "--parallelism", "1", *FAST),
-        cwd=workspace.root,
-        env=workspace.base_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return workspace.spawn("apply", "--auto-approve", "--parallelism", "1", *FAST, output=subprocess.PIPE)
 
 
 def wait_for_first_outcome(process: subprocess.Popen[str]) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.cli._console import Console
 from reconciler.cli._context import load, open_client, open_store, settle_time
-from reconciler.cli._plan_cmds import current_state, print_plan
+from reconciler.cli._plan_cmds import current_state, plan_for, print_plan
 from reconciler.errors import ApplyRefusedError, PlanFileError, UsageError
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ __all__ = ["run_apply", "run_import", "run_refresh"]
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from reconciler.plan import config_matches, make_plan, read_plan_file
+    from reconciler.plan import config_matches, read_plan_file
 
     console = Console.from_args(args.no_color)
     saved = read_plan_file(Path(args.planfile)) if args.planfile else None
@@ -67,14 +67,7 @@ def run_apply(args: argparse.Namespace) -> int:
             return _execute(args, console, config=config, store=store, state=state, plan=plan)
 
     with current_state(args, config, store, operation="apply") as (state, events):
-        plan = make_plan(
-            config.recordings,
-            state,
-            moved=config.moved,
-            targets=args.target,
-            replace=args.replace,
-            refreshed=not args.no_refresh,
-        )
+        plan = plan_for(args, config, state)
         if not args.json:
             print_plan(console, plan, events, json_output=False)
         if not plan.has_changes:

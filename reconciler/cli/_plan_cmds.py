@@ -21,24 +21,17 @@ if TYPE_CHECKING:
     from reconciler.refresh import RefreshEvent
     from state import FileStateStore, State
 
-__all__ = ["current_state", "run_plan", "show_plan_file"]
+__all__ = ["current_state", "plan_for", "print_plan", "run_plan", "show_plan_file"]
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from reconciler.plan import make_plan, write_plan_file
+    from reconciler.plan import write_plan_file
 
     console = Console.from_args(args.no_color)
     config = load(args)
     store = open_store(args, config)
     with current_state(args, config, store, operation="plan") as (state, events):
-        plan = make_plan(
-            config.recordings,
-            state,
-            moved=config.moved,
-            targets=args.target,
-            replace=args.replace,
-            refreshed=not args.no_refresh,
-        )
+        plan = plan_for(args, config, state)
     if args.out:
         write_plan_file(Path(args.out), plan, config, __version__)
     print_plan(console, plan, events, json_output=args.json)
@@ -67,6 +60,20 @@ def current_state(
             state = store.write(result.state, expected_serial=state.serial)
             events = result.events
         yield state, events
+
+
+def plan_for(args: argparse.Namespace, config: Config, state: State) -> Plan:
+    """The plan for `state` from the configuration and the `--target`, `--replace`, `--no-refresh` flags."""
+    from reconciler.plan import make_plan
+
+    return make_plan(
+        config.recordings,
+        state,
+        moved=config.moved,
+        targets=args.target,
+        replace=args.replace,
+        refreshed=not args.no_refresh,
+    )
 
 
 def print_plan(console: Console, plan: Plan, events: tuple[RefreshEvent, ...], *, json_output: bool) -> None:
