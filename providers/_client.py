@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -46,6 +46,7 @@ DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 PAGE_SIZE = 100  # the largest page the emulator serves; the client pages on `paging`, so a smaller cap is fine too
 MAX_RETRY_AFTER = 300.0  # Cloudflare blocks for 5 minutes at most
 _BACKOFF_CAP = 8.0
+_QUIET_WAIT = 5.0  # seconds: shorter waits are logged at INFO (shown with --debug), longer ones at WARNING
 
 logger = logging.getLogger("providers.realtimekit")
 
@@ -115,11 +116,15 @@ class RealtimeKitClient:
 
     # The five calls of design §2.
 
-    def start(self, meeting_id: str, body: Mapping[str, Any]) -> Recording:
+    def start(
+        self, meeting_id: str, body: Mapping[str, Any], *, before_send: Callable[[], None] | None = None
+    ) -> Recording:
         what = f"start a recording of meeting {meeting_id}"
         if "meeting_id" in body:
             raise InvalidRequestError(f"{what}: the body must not carry meeting_id (it is sent from the argument)")
-        response, _ = self._send("POST", "recordings", what, json={"meeting_id": meeting_id, **body}, start=meeting_id)
+        response, _ = self._send(
+            "POST", "recordings", what, json={"meeting_id": meeting_id, **body}, start=meeting_id, before=before_send
+        )
         status = response.status_code
         if 200 <= status < 300:
             try:
@@ -215,14 +220,17 @@ class RealtimeKitClient:
         params: tuple[tuple[str, str], ...] | None = None,
         json: Mapping[str, Any] | None = None,
         start: str | None = None,
+        before: Callable[[], None] | None = None,
     ) -> tuple[httpx.Response, bool]:
         """Send with the retry policy; returns the final answer (429 and 5xx excepted: those raise once retries
         run out) and whether an earlier attempt may have reached the server. `start` names the meeting of a start
-        POST, which is never sent twice."""
+        POST, which is never sent twice; `before` is called right before each attempt goes out."""
         doubted = False
         for attempt in range(1, self._attempts + 1):
             last = attempt == self._attempts
             self.limiter.acquire()
+            if before is not None:
+                before()
             try:
                 response = self._request(method, path, params, json)
             except _NOT_SENT as error:
@@ -241,14 +249,27 @@ class RealtimeKitClient:
                 doubted = True
                 self._wait(_jitter(self._backoff, attempt), what, attempt, _describe(error))
                 continue
+            except httpx.HTTPError as error:  # an answer that cannot be read (a bad Content-Encoding, say)
+                if start is not None:
+                    raise UncertainStartError(
+                        f"{what}: the answer could not be read ({error}); the recording may have been created",
+                        meeting_id=start,
+                    ) from error
+                raise InvalidResponseError(f"{what}: the answer could not be read ({error})") from error
             status = response.status_code
             if status == 429:
                 wait = min(parse_retry_after(response.headers) or _jitter(self._backoff, attempt), MAX_RETRY_AFTER)
                 self.limiter.pause_until(time.monotonic() + wait)
                 if last:
                     raise api_error(status, response.headers, response.content, what)
-                logger.info(
-                    "%s: HTTP 429, every call waits %.2f s (attempt %d of %d)", what, wait, attempt, self._attempts
+                # A long wait is worth a word even without --debug: a 5-minute block must not look like a hang.
+                logger.log(
+                    logging.WARNING if wait >= _QUIET_WAIT else logging.INFO,
+                    "%s: rate limited (HTTP 429); every call waits %.1f s (attempt %d of %d)",
+                    what,
+                    wait,
+                    attempt,
+                    self._attempts,
                 )
                 continue
             if status >= 500 and start is None:

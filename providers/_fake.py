@@ -102,7 +102,11 @@ class FakeProvider:
 
     # The `Provider` protocol.
 
-    def start(self, meeting_id: str, body: Mapping[str, Any]) -> Recording:
+    def start(
+        self, meeting_id: str, body: Mapping[str, Any], *, before_send: Callable[[], None] | None = None
+    ) -> Recording:
+        if before_send is not None:
+            before_send()
         with self._lock:
             self.calls.append(("start", meeting_id))
             self.start_bodies.append((meeting_id, dict(body)))

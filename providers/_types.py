@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -43,12 +43,16 @@ class Provider(Protocol):
     Every method raises a `ProviderError` subclass on failure, never anything else.
     """
 
-    def start(self, meeting_id: str, body: Mapping[str, Any]) -> Recording:
+    def start(
+        self, meeting_id: str, body: Mapping[str, Any], *, before_send: Callable[[], None] | None = None
+    ) -> Recording:
         """Start a recording of `meeting_id` with exactly `body` (the start fields, without `meeting_id`).
 
         Sent at most once unless the API certainly did nothing (a 429, a connection never established).
-        Raises `UncertainStartError` when the recording may or may not exist, `ConflictError` when the
-        meeting already has an active recording.
+        `before_send` is called right before each attempt goes out (after any wait for the rate limit): the
+        applier journals its intent there, so that the intent's time is when the request left. An exception it
+        raises stops the start, unsent. Raises `UncertainStartError` when the recording may or may not exist,
+        `ConflictError` when the meeting already has an active recording.
         """
         ...
 

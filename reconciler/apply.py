@@ -1,25 +1,24 @@
-"""Carry out a plan: state-only changes first, then API calls in parallel, every outcome journaled at once.
+"""Carry out a plan: state-only changes first, then API calls in parallel, every API outcome journaled at once.
 
 The exactly-once rule (design §5) lives here:
-- a start's intent is journaled (fsynced) before the request is sent, and its outcome the moment it is known;
+- a start's intent is journaled (fsynced) right before the request leaves, and its outcome the moment it is known;
 - a start is never retried blindly: an uncertain one is resolved from the API before anything else is sent for
-  its meeting, and left pending (for the next run to resolve) if even that fails;
+  its meeting; if even that fails, it stays pending and the meeting's other actions wait for the next run;
 - one worker owns a meeting at a time, so at most one start per meeting is ever in flight.
 
-Independent meetings go on after a failure. Setting `stop` (first Ctrl-C) stops dispatching: calls in flight
-finish and are journaled, the rest are reported as not attempted. The journal is folded into the state at the end.
+Moves and forgets touch no API: they are written to the state in one atomic write before any call. Independent
+meetings go on after a failure. Setting `stop` (first Ctrl-C) stops dispatching: calls in flight finish and are
+journaled, the rest are reported as not attempted. The journal is folded into the state at the end.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from providers import (
     AuthenticationError,
@@ -31,6 +30,7 @@ from providers import (
     UncertainStartError,
 )
 from reconciler._digest import sensitive_digest
+from reconciler._outcome import ApplyResult, Outcome
 from reconciler._resolve import resolve_uncertain_start
 from reconciler._time import format_time, parse_time, utc_now
 from reconciler.config import DesiredRecording
@@ -41,48 +41,6 @@ from state import ClearRecord, IntentRecord, PendingStart, PutRecord, RecordingE
 __all__ = ["ApplyResult", "Outcome", "apply_plan"]
 
 _CONTROLS: dict[str, ControlAction] = {"stop": "stop", "pause": "pause", "resume": "resume"}
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What happened to one action of one change. `ok` is None when the action was not attempted."""
-
-    address: str
-    action: str
-    ok: bool | None
-    message: str
-    recording_id: str | None = None
-    status: str | None = None
-    uncertain: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        result = "ok" if self.ok else ("uncertain" if self.uncertain else "skipped" if self.ok is None else "failed")
-        return {
-            "type": "outcome",
-            "address": self.address,
-            "action": self.action,
-            "result": result,
-            "recording_id": self.recording_id,
-            "status": self.status,
-            "message": self.message,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyResult:
-    outcomes: tuple[Outcome, ...]
-    state: State
-    interrupted: bool
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.ok is False)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        counts = Counter("ok" if o.ok else "skipped" if o.ok is None else "failed" for o in self.outcomes)
-        return {"ok": counts["ok"], "failed": counts["failed"], "skipped": counts["skipped"]}
 
 
 def apply_plan(
@@ -115,7 +73,9 @@ def apply_plan(
         for future in [pool.submit(run.meeting, changes) for changes in by_meeting.values()]:
             future.result()
     final = store.fold()
-    interrupted = run.stop.is_set() and not run.stopped_by
+    # Interrupted: the user stopped the run before everything was dispatched (not a refused token, not too late).
+    skipped = any(outcome.result == "skipped" for outcome in run.outcomes)
+    interrupted = run.stop.is_set() and not run.stopped_by and skipped
     return ApplyResult(outcomes=tuple(run.outcomes), state=final, interrupted=interrupted, warnings=tuple(run.warnings))
 
 
@@ -142,6 +102,13 @@ class _Run:
             self.outcomes.append(outcome)
             self.on_outcome(outcome)
 
+    def record(self, address: str, entry: RecordingEntry) -> None:
+        """Journal the recording now behind `address` (durable when this returns)."""
+        self.store.append(PutRecord(address, entry))
+        with self.lock:
+            self.entries[address] = entry
+            self.owned.add(entry.recording_id)
+
     def edit_state(self, state: State, changes: Iterable[Change]) -> State:
         """Moves and forgets touch only the state: one atomic write before any API call."""
         recordings = dict(state.recordings)
@@ -167,69 +134,73 @@ class _Run:
 
     def meeting(self, changes: list[Change]) -> None:
         """Every API action of one meeting, in plan order (so one start at most is in flight for it)."""
+        held_back = ""  # why the meeting's remaining actions are not attempted
         for change in changes:
             actions = [action for action in change.actions if action != "move"]
             for index, action in enumerate(actions):
-                if self.stop.is_set():
-                    reason = "the API refused the token" if self.stopped_by else "interrupted"
-                    for skipped in actions[index:]:
-                        self.report(Outcome(change.address, skipped, None, f"not attempted: {reason}"))
+                if self.stop.is_set() and not held_back:
+                    held_back = "the API refused the token" if self.stopped_by else "interrupted"
+                if held_back:
+                    self.skip(change.address, actions[index:], held_back)
                     break
-                ok = self.start(change) if action == "start" else self.control(change, _CONTROLS[action])
-                if not ok:
-                    for skipped in actions[index + 1 :]:
-                        self.report(Outcome(change.address, skipped, None, f"not attempted: the {action} failed"))
+                result = self.start(change) if action == "start" else self.control(change, _CONTROLS[action])
+                if result == "unresolved":
+                    held_back = "an earlier start of this meeting has an unknown outcome; the next run resolves it"
+                if result != "ok":
+                    self.skip(change.address, actions[index + 1 :], f"the {action} failed")
                     break
 
-    def control(self, change: Change, action: ControlAction) -> bool:
+    def skip(self, address: str, actions: Sequence[str], reason: str) -> None:
+        for action in actions:
+            self.report(Outcome(address, action, None, f"not attempted: {reason}"))
+
+    def control(self, change: Change, action: ControlAction) -> str:
         entry = self.entries.get(change.address)
         if entry is None:
             self.report(Outcome(change.address, action, False, "no recording in state to act on"))
-            return False
+            return "failed"
         try:
             recording = self.provider.control(entry.recording_id, action)
         except ProviderError as error:
             self.report(Outcome(change.address, action, False, error.message, entry.recording_id, entry.status))
             self.stop_if_hopeless(error)
-            return False
-        updated = dataclasses.replace(entry, status=recording.status, updated_at=format_time(self.clock()))
-        self.store.append(PutRecord(change.address, updated))
-        self.entries[change.address] = updated
+            return "failed"
+        self.record(change.address, dataclasses.replace(entry, status=recording.status, updated_at=self.now()))
         self.report(Outcome(change.address, action, True, "", recording.id, recording.status))
-        return True
+        return "ok"
 
-    def start(self, change: Change) -> bool:
+    def start(self, change: Change) -> str:
+        """ "ok", "failed" (nothing was created), or "unresolved" (left pending for the next run)."""
         recording = self.desired[change.address]
-        pending = PendingStart(
-            meeting_id=recording.meeting_id,
-            time=format_time(self.clock()),
-            fields=recording.public_fields(),
-            sensitive_digest=sensitive_digest(recording.sensitive_values()),
-        )
-        self.store.append(
-            IntentRecord(change.address, pending.meeting_id, pending.time, pending.fields, pending.sensitive_digest)
-        )
+        fields, digest = recording.public_fields(), sensitive_digest(recording.sensitive_values())
+        sent: list[PendingStart] = []
+
+        def journal_intent() -> None:
+            # Right before each attempt leaves: the intent's time is when the API may first have acted on it.
+            intent = PendingStart(recording.meeting_id, self.now(), fields, digest)
+            self.store.append(IntentRecord(change.address, intent.meeting_id, intent.time, fields, digest))
+            sent.append(intent)
+
         try:
-            started = self.provider.start(recording.meeting_id, recording.body)
+            started = self.provider.start(recording.meeting_id, recording.body, before_send=journal_intent)
         except UncertainStartError as error:
-            return self.resolve(change, pending, error)
+            return self.resolve(change, sent[-1], error)
         except ProviderError as error:
-            self.store.append(ClearRecord(change.address, reason=error.message))
+            if sent:  # an attempt was journaled, and the API certainly did nothing with it
+                self.store.append(ClearRecord(change.address, reason=error.message))
             self.report(Outcome(change.address, "start", False, error.message))
             self.stop_if_hopeless(error)
-            return False
-        self.adopt(change.address, started, pending, "")
-        return True
+            return "failed"
+        self.adopt(change.address, started, sent[-1], "")
+        return "ok"
 
-    def resolve(self, change: Change, pending: PendingStart, error: UncertainStartError) -> bool:
+    def resolve(self, change: Change, intent: PendingStart, error: UncertainStartError) -> str:
         """Settle an uncertain start from the API before anything else is sent for this meeting."""
         with self.lock:
             owned = set(self.owned)
         try:
-            # An answer (a 5xx) means the API is done with the request; without one it may still be at work.
-            settle = self.settle if error.status is None else timedelta(0)
             resolution = resolve_uncertain_start(
-                self.provider, pending.meeting_id, parse_time(pending.time), owned, settle=settle, clock=self.clock
+                self.provider, intent.meeting_id, parse_time(intent.time), owned, settle=self.settle, clock=self.clock
             )
         except ProviderError as resolve_error:
             message = (
@@ -237,23 +208,22 @@ class _Run:
                 "the next plan or apply resolves it before starting again"
             )
             self.report(Outcome(change.address, "start", False, message, uncertain=True))
-            return False
+            return "unresolved"
         with self.lock:
             self.warnings.extend(
-                f"recording {extra.id} of meeting {pending.meeting_id} is not tracked by any address"
+                f"recording {extra.id} of meeting {intent.meeting_id} is not tracked by any address"
                 for extra in resolution.untracked
             )
         if resolution.adopted is None:
             self.store.append(ClearRecord(change.address, reason="uncertain start created nothing"))
             self.report(Outcome(change.address, "start", False, f"{error.message}; nothing was created"))
-            return False
-        self.adopt(change.address, resolution.adopted, pending, "confirmed from the API after an uncertain answer")
-        return True
+            return "failed"
+        self.adopt(change.address, resolution.adopted, intent, "confirmed from the API after an uncertain answer")
+        return "ok"
 
-    def adopt(self, address: str, recording: Recording, pending: PendingStart, message: str) -> None:
-        entry = entry_from_recording(recording, pending.meeting_id, pending, self.clock())
-        self.store.append(PutRecord(address, entry))
-        with self.lock:
-            self.owned.add(recording.id)
-            self.entries[address] = entry
+    def adopt(self, address: str, recording: Recording, intent: PendingStart, message: str) -> None:
+        self.record(address, entry_from_recording(recording, intent, self.clock()))
         self.report(Outcome(address, "start", True, message, recording.id, recording.status))
+
+    def now(self) -> str:
+        return format_time(self.clock())

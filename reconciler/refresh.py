@@ -3,8 +3,8 @@
 Two jobs, in this order:
 1. Resolve every start left uncertain in the state (`pending`), as design §5.3 says.
 2. Update every recording that has not reached a final status (INVOKED, RECORDING, PAUSED, UPLOADING). When
-   there are many, one paged list call covers them all instead of a GET each; a recording the list does not show
-   is read alone, and one the API no longer knows becomes VANISHED (UPLOADED ones are history and stay).
+   there are many, one paged list call covers the recent ones instead of a GET each; a recording the list does
+   not show is read alone, and one the API no longer knows becomes VANISHED (UPLOADED ones are history and stay).
 
 `refresh_state` is a function of (state, provider, clock): it returns the new state and what changed, and
 writes nothing.
@@ -22,13 +22,13 @@ from typing import Literal
 from providers import NotFoundError, Provider, Recording
 from reconciler._resolve import CLOCK_SKEW, resolve_uncertain_start
 from reconciler._time import format_time, parse_time, utc_now
-from state import PendingStart, RecordingEntry, State
+from state import FINAL_STATUSES, VANISHED, PendingStart, RecordingEntry, State
 
-__all__ = ["LIST_THRESHOLD", "RefreshEvent", "RefreshResult", "entry_from_recording", "refresh_state"]
+__all__ = ["LIST_THRESHOLD", "RECENT", "RefreshEvent", "RefreshResult", "entry_from_recording", "refresh_state"]
 
 # Above this many recordings to update, one paged list call is cheaper than a GET each.
 LIST_THRESHOLD = 5
-_FINAL = frozenset({"UPLOADED", "ERRORED", "VANISHED"})
+RECENT = timedelta(days=2)
 
 EventKind = Literal["status", "vanished", "adopted", "none-created", "untracked"]
 
@@ -42,6 +42,9 @@ class RefreshEvent:
     message: str
     recording_id: str | None = None
 
+    def to_json(self) -> dict[str, str | None]:
+        return {"address": self.address, "kind": self.kind, "message": self.message, "recording_id": self.recording_id}
+
 
 @dataclass(frozen=True, slots=True)
 class RefreshResult:
@@ -49,16 +52,14 @@ class RefreshResult:
     events: tuple[RefreshEvent, ...]
 
 
-def entry_from_recording(
-    recording: Recording, meeting_id: str, pending: PendingStart | None, now: datetime
-) -> RecordingEntry:
-    """The state entry for a recording the tool started (`pending` says with which fields) or adopted."""
+def entry_from_recording(recording: Recording, start: PendingStart, now: datetime) -> RecordingEntry:
+    """The state entry for a recording made by `start` (its meeting, and the fields it was started with)."""
     return RecordingEntry(
-        meeting_id=meeting_id,
+        meeting_id=start.meeting_id,
         recording_id=recording.id,
         status=recording.status,
-        fields=dict(pending.fields) if pending else {},
-        sensitive_digest=pending.sensitive_digest if pending else None,
+        fields=dict(start.fields),
+        sensitive_digest=start.sensitive_digest,
         invoked_time=format_time(recording.invoked_time),
         updated_at=format_time(now),
     )
@@ -88,7 +89,7 @@ def refresh_state(
             events.append(RefreshEvent(address, "none-created", "an uncertain start created nothing"))
         else:
             adopted = resolution.adopted
-            recordings[address] = entry_from_recording(adopted, start.meeting_id, start, clock())
+            recordings[address] = entry_from_recording(adopted, start, clock())
             owned.add(adopted.id)
             message = f"an uncertain start created recording {adopted.id} ({adopted.status}): adopted"
             events.append(RefreshEvent(address, "adopted", message, adopted.id))
@@ -96,12 +97,12 @@ def refresh_state(
             message = f"recording {extra.id} of meeting {start.meeting_id} is not tracked by any address"
             events.append(RefreshEvent(address, "untracked", message, extra.id))
 
-    to_update = {address: entry for address, entry in recordings.items() if entry.status not in _FINAL}
-    listed = _list_since_oldest(provider, to_update.values()) if len(to_update) > LIST_THRESHOLD else {}
+    to_update = {address: entry for address, entry in recordings.items() if entry.status not in FINAL_STATUSES}
+    listed = _list_recent(provider, to_update.values(), clock()) if len(to_update) > LIST_THRESHOLD else {}
     for address, entry in to_update.items():
         latest = listed.get(entry.recording_id) or _get(provider, entry.recording_id)
         if latest is None:
-            recordings[address] = dataclasses.replace(entry, status="VANISHED", updated_at=format_time(clock()))
+            recordings[address] = dataclasses.replace(entry, status=VANISHED, updated_at=format_time(clock()))
             message = f"recording {entry.recording_id} ({entry.status}) is no longer known to the API"
             events.append(RefreshEvent(address, "vanished", message, entry.recording_id))
         elif latest.status != entry.status:
@@ -111,13 +112,15 @@ def refresh_state(
     return RefreshResult(state=dataclasses.replace(state, recordings=recordings, pending=pending), events=tuple(events))
 
 
-def _list_since_oldest(provider: Provider, entries: Iterable[RecordingEntry]) -> dict[str, Recording]:
-    """Every recording invoked since the oldest of `entries` was, by id: one paged list instead of a GET each.
-    Entries without an invoked time are left to a GET."""
+def _list_recent(provider: Provider, entries: Iterable[RecordingEntry], now: datetime) -> dict[str, Recording]:
+    """Every recording invoked since the oldest recent one of `entries` was, by id: one paged list instead of a
+    GET each. A recording ends within a day (`max_seconds` ≤ 86,400), so one still active after `RECENT` is an
+    oddity: it is left to a GET rather than make every refresh page through the app's history since then."""
     times = [parse_time(entry.invoked_time) for entry in entries if entry.invoked_time]
-    if not times:
+    recent = [moment for moment in times if moment >= now - RECENT]
+    if not recent:
         return {}
-    return {recording.id: recording for recording in provider.list(since=min(times) - CLOCK_SKEW)}
+    return {recording.id: recording for recording in provider.list(since=min(recent) - CLOCK_SKEW)}
 
 
 def _get(provider: Provider, recording_id: str) -> Recording | None:

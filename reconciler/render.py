@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from reconciler.apply import Outcome
+from reconciler._outcome import Outcome
 from reconciler.plan import Change, Plan
 from reconciler.refresh import RefreshEvent
 
@@ -52,7 +52,7 @@ def plan_lines(plan: Plan, style: Style = no_style) -> Iterator[str]:
     for warning in plan.warnings:
         yield style("Warning: ", "yellow", "bold") + warning
     changing = [change for change in plan.changes if not change.is_noop]
-    noted = [change for change in plan.changes if change.is_noop and (change.drift or _is_notable(change))]
+    noted = [change for change in plan.changes if change.is_noop and (change.drift or change.notable)]
     yield from _section("reconciler will perform the following actions:", changing, style)
     yield from _section("Unchanged, with a note:", noted, style)
     yield ""
@@ -97,11 +97,6 @@ def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:
     yield f"      {style(change.reason, 'dim')}"
     for drift in change.drift:
         yield f"      {drift.describe()}"
-
-
-def _is_notable(change: Change) -> bool:
-    # No-ops that the user should see even without drift: a start held back, a paused one never started.
-    return "unknown outcome" in change.reason or "never started" in change.reason
 
 
 def refresh_lines(events: Iterable[RefreshEvent], style: Style = no_style) -> Iterator[str]:

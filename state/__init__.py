@@ -17,10 +17,11 @@ from state._errors import (
 from state._file import FileStateStore
 from state._memory import MemoryStateStore
 from state._model import (
+    FINAL_STATUSES,
     FORMAT_VERSION,
     PRESENT_STATUSES,
+    VANISHED,
     ClearRecord,
-    ForgetRecord,
     IntentRecord,
     JournalRecord,
     PendingStart,
@@ -32,11 +33,12 @@ from state._model import (
 from state._protocol import Journal, Locker, LockInfo, StateReader, StateStore, StateWriter
 
 __all__ = [
+    "FINAL_STATUSES",
     "FORMAT_VERSION",
     "PRESENT_STATUSES",
+    "VANISHED",
     "ClearRecord",
     "FileStateStore",
-    "ForgetRecord",
     "IntentRecord",
     "Journal",
     "JournalError",

@@ -32,6 +32,7 @@ from state._json import (
     entry_document,
     entry_from,
     expected,
+    is_time,
     load,
     pending_document,
     pending_from,
@@ -142,7 +143,7 @@ def _recordings(raw: object) -> dict[str, RecordingEntry]:
                 and type(status) is str
                 and type(fields) is dict
                 and (digest is None or type(digest) is str)
-                and (invoked is None or type(invoked) is str)
+                and (invoked is None or (type(invoked) is str and is_time(invoked)))
                 and type(updated_at) is str
             )
         except (KeyError, TypeError):

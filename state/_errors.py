@@ -54,8 +54,8 @@ class StateLockedError(StateError):
         else:
             message = (
                 f"state locked by {holder.who}@{holder.host} (pid {holder.pid}, operation {holder.operation}) "
-                f"since {holder.created}, lock ID {holder.id}; "
-                f"if that process is gone, run `reconciler force-unlock {holder.id}`"
+                f"since {holder.created}, lock ID {holder.id}; wait for it with --lock-timeout SECONDS, or, if that "
+                f"process is gone, run `reconciler force-unlock {holder.id}`"
             )
         super().__init__(message)
         self.holder = holder

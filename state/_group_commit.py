@@ -24,7 +24,7 @@ class GroupCommit:
         self._queued: list[bytes] = []
         self._issued = 0  # lines queued so far, which numbers them
         self._settled = 0  # lines 1.._settled were written, or lost in the failed batch
-        self._failed: tuple[int, int, BaseException] | None = None  # lines (first, last] lost with this error
+        self._failed: list[tuple[int, int, BaseException]] = []  # batches lost: lines (first, last], the error
 
     def append(self, line: bytes) -> None:
         """Return once `line`, and every line queued before it, is on disk."""
@@ -33,8 +33,9 @@ class GroupCommit:
             self._issued += 1
             number = self._issued
         with self._write_lock:
-            if self._failed is not None and self._failed[0] < number <= self._failed[1]:
-                raise self._failed[2]  # the batch that carried it failed
+            for first, last, error in self._failed:
+                if first < number <= last:
+                    raise error  # the batch that carried it failed
             if number <= self._settled:
                 return  # carried by a batch another thread wrote
             with self._queue_lock:
@@ -43,7 +44,7 @@ class GroupCommit:
             try:
                 self._flush(b"".join(batch))
             except BaseException as error:
-                self._failed = (first, last, error)  # every appender of the batch gets the error
+                self._failed.append((first, last, error))  # every appender of the batch gets the error
                 raise
             finally:
                 self._settled = last

@@ -11,6 +11,7 @@ import gc
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from state._model import IntentRecord, PendingStart, RecordingEntry
@@ -24,11 +25,14 @@ __all__ = [
     "entry_document",
     "entry_from",
     "expected",
+    "is_time",
     "load",
     "optional_text_at",
+    "optional_time_at",
     "pending_document",
     "pending_from",
     "text_at",
+    "time_at",
 ]
 
 ENTRY_KEYS = frozenset(
@@ -152,6 +156,28 @@ def optional_text_at(raw: dict[str, Any], key: str, where: str) -> str | None:
     return value
 
 
+def is_time(text: str) -> bool:
+    """Whether `text` is an ISO 8601 timestamp, as the tool writes them (`2026-11-26T10:00:00.000Z`)."""
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def time_at(raw: dict[str, Any], key: str, where: str) -> str:
+    value = raw[key]
+    if type(value) is not str:
+        raise expected(f"{where}.{key}", "an ISO 8601 time", value)
+    if not is_time(value):
+        raise ShapeError(f"{where}.{key}: expected an ISO 8601 time, found {encode(value)}")
+    return value
+
+
+def optional_time_at(raw: dict[str, Any], key: str, where: str) -> str | None:
+    return None if raw[key] is None else time_at(raw, key, where)
+
+
 def _fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
     fields = raw["fields"]
     if type(fields) is not dict:
@@ -167,7 +193,7 @@ def entry_from(raw: object, where: str) -> RecordingEntry:
         status=text_at(raw, "status", where),
         fields=_fields(raw, where),
         sensitive_digest=optional_text_at(raw, "sensitive_digest", where),
-        invoked_time=optional_text_at(raw, "invoked_time", where),
+        invoked_time=optional_time_at(raw, "invoked_time", where),
         updated_at=text_at(raw, "updated_at", where),
     )
 
@@ -177,7 +203,7 @@ def pending_from(raw: object, where: str, *, extra: frozenset[str] = frozenset()
     raw = check_keys(raw, _PENDING_KEYS | extra, where)
     return PendingStart(
         meeting_id=text_at(raw, "meeting_id", where),
-        time=text_at(raw, "time", where),
+        time=time_at(raw, "time", where),
         fields=_fields(raw, where),
         sensitive_digest=optional_text_at(raw, "sensitive_digest", where),
     )

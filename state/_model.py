@@ -12,10 +12,11 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 __all__ = [
+    "FINAL_STATUSES",
     "FORMAT_VERSION",
     "PRESENT_STATUSES",
+    "VANISHED",
     "ClearRecord",
-    "ForgetRecord",
     "IntentRecord",
     "JournalRecord",
     "PendingStart",
@@ -30,6 +31,10 @@ FORMAT_VERSION = 1
 # Statuses for which a recording counts as present (design §4). Anything else (ERRORED, or VANISHED: the API
 # answered 404 for a recording that had not reached UPLOADED) counts as missing.
 PRESENT_STATUSES: frozenset[str] = frozenset({"INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED"})
+# The tool's own status for a recording the API forgot before it reached UPLOADED.
+VANISHED = "VANISHED"
+# Statuses that never change again: refresh does not ask the API about them.
+FINAL_STATUSES: frozenset[str] = frozenset({"UPLOADED", "ERRORED", VANISHED})
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -126,14 +131,7 @@ class ClearRecord:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ForgetRecord:
-    """`address` is dropped from the state (no API call was made)."""
-
-    address: str
-
-
-JournalRecord = IntentRecord | PutRecord | ClearRecord | ForgetRecord
+JournalRecord = IntentRecord | PutRecord | ClearRecord
 
 
 def fold(state: State, records: Iterable[JournalRecord]) -> State:
@@ -151,9 +149,6 @@ def fold(state: State, records: Iterable[JournalRecord]) -> State:
         elif isinstance(record, PutRecord):
             recordings[record.address] = record.entry
             pending.pop(record.address, None)
-        elif isinstance(record, ClearRecord):
-            pending.pop(record.address, None)
         else:
-            recordings.pop(record.address, None)
             pending.pop(record.address, None)
     return replace(state, recordings=recordings, pending=pending)

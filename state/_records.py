@@ -3,7 +3,6 @@
 {"kind":"intent","op":"start","address":…,"meeting_id":…,"time":…,"fields":{…},"sensitive_digest":…}
 {"kind":"put","address":…,"entry":{…as in the state…}}
 {"kind":"clear","address":…,"reason":…}
-{"kind":"forget","address":…}
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from state._json import (
     pending_from,
     text_at,
 )
-from state._model import ClearRecord, ForgetRecord, IntentRecord, JournalRecord, PutRecord
+from state._model import ClearRecord, IntentRecord, JournalRecord, PutRecord
 from state._protocol import LockInfo
 
 __all__ = ["decode_journal", "decode_lock_info", "decode_record", "encode_lock_info", "encode_record"]
@@ -31,7 +30,6 @@ __all__ = ["decode_journal", "decode_lock_info", "decode_record", "encode_lock_i
 _RECORD_KEYS = {
     "put": frozenset({"kind", "address", "entry"}),
     "clear": frozenset({"kind", "address", "reason"}),
-    "forget": frozenset({"kind", "address"}),
 }
 _INTENT_KEYS = frozenset({"kind", "op", "address"})  # and those of a pending start
 _LOCK_KEYS = frozenset({"id", "operation", "who", "host", "pid", "created"})
@@ -44,10 +42,8 @@ def encode_record(record: JournalRecord) -> bytes:
         document = {"kind": "intent", "op": record.op, "address": record.address, **pending_document(record)}
     elif isinstance(record, PutRecord):
         document = {"kind": "put", "address": record.address, "entry": entry_document(record.entry)}
-    elif isinstance(record, ClearRecord):
-        document = {"kind": "clear", "address": record.address, "reason": record.reason}
     else:
-        document = {"kind": "forget", "address": record.address}
+        document = {"kind": "clear", "address": record.address, "reason": record.reason}
     return (encode(document) + "\n").encode("ascii")
 
 
@@ -81,14 +77,12 @@ def _record(raw: Any) -> JournalRecord:
         address = text_at(raw, "address", "the record")
         return IntentRecord(address, start.meeting_id, start.time, start.fields, start.sensitive_digest)
     if type(kind) is not str or kind not in _RECORD_KEYS:
-        raise expected("kind", "intent, put, clear or forget", kind)
+        raise expected("kind", "intent, put or clear", kind)
     raw = check_keys(raw, _RECORD_KEYS[kind], "the record")
     address = text_at(raw, "address", "the record")
     if kind == "put":
         return PutRecord(address, entry_from(raw["entry"], "entry"))
-    if kind == "clear":
-        return ClearRecord(address, text_at(raw, "reason", "the record"))
-    return ForgetRecord(address)
+    return ClearRecord(address, text_at(raw, "reason", "the record"))
 
 
 def encode_lock_info(info: LockInfo) -> bytes:

@@ -71,9 +71,12 @@ def test_intent_is_journaled_before_the_start() -> None:
     seen: list[Any] = []
     original = fake.start
 
-    def start(meeting: str, body: Any) -> Any:
-        seen.extend(store.journal())
-        return original(meeting, body)
+    def start(meeting: str, body: Any, **options: Any) -> Any:
+        def before_send() -> None:
+            options["before_send"]()
+            seen.extend(store.journal())
+
+        return original(meeting, body, before_send=before_send)
 
     fake.start = start  # type: ignore[method-assign]  # observe the journal at the moment of the call
     run({"a.main": declared("a.main", 1)}, fake, store)
@@ -136,13 +139,13 @@ def test_one_start_in_flight_per_meeting() -> None:
     lock = threading.Lock()
     original = fake.start
 
-    def start(meeting: str, body: Any) -> Any:
+    def start(meeting: str, body: Any, **options: Any) -> Any:
         with lock:
             in_flight[meeting] = in_flight.get(meeting, 0) + 1
             worst[0] = max(worst[0], in_flight[meeting])
         try:
             threading.Event().wait(0.01)
-            return original(meeting, body)
+            return original(meeting, body, **options)
         finally:
             with lock:
                 in_flight[meeting] -= 1
@@ -240,3 +243,17 @@ def _with_status(entry: RecordingEntry, status: str) -> RecordingEntry:
     import dataclasses
 
     return dataclasses.replace(entry, status=status)
+
+
+def test_an_unresolved_start_holds_back_the_rest_of_its_meeting() -> None:
+    fake, store = FakeProvider(), MemoryStateStore()
+    fake.fail_next("start", UncertainStartError("timed out", meeting_id=meeting_id(1)), after_change=True)
+    fake.fail_next("list", ServerError("503", status=503))
+    desired = {
+        "m.a": declared("m.a", 1, allow_multiple_recordings=True),
+        "m.b": declared("m.b", 1, allow_multiple_recordings=True),
+    }
+    result, state = run(desired, fake, store)
+    assert [(o.address, o.result) for o in result.outcomes] == [("m.a", "uncertain"), ("m.b", "skipped")]
+    assert len(fake.start_bodies) == 1  # never a second start while the first is unresolved
+    assert set(state.pending) == {"m.a"}

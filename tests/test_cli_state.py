@@ -271,7 +271,8 @@ def test_edits_wait_for_the_lock_then_name_its_holder(store: FileStateStore, tmp
     assert removed.returncode == 1
     assert removed.stderr == (
         f"Error: state locked by {holder.who}@{holder.host} (pid {holder.pid}, operation apply) since "
-        f"{holder.created}, lock ID {holder.id}; if that process is gone, run `reconciler force-unlock {holder.id}`\n"
+        f"{holder.created}, lock ID {holder.id}; wait for it with --lock-timeout SECONDS, or, if that process is "
+        f"gone, run `reconciler force-unlock {holder.id}`\n"
     )
 
 

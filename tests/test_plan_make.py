@@ -219,3 +219,30 @@ def test_plan_is_pure_and_deterministic() -> None:
     wanted = {f"m{i}.r": declared(f"m{i}.r") for i in range(50)}
     current = state_of(**{f"m{i}__r": entry("RECORDING", f"rec-{i}") for i in range(0, 50, 2)})
     assert make_plan(wanted, current) == make_plan(wanted, current)
+
+
+def test_a_meeting_with_an_unresolved_start_gets_nothing_else() -> None:
+    wanted = {"allhands.a": declared("allhands.a"), "allhands.b": declared("allhands.b", status="stopped")}
+    current = State(
+        lineage="l",
+        recordings={"allhands.b": entry("RECORDING")},
+        pending={"allhands.a": PendingStart(MEETING, "2026-01-01T00:00:00Z")},
+    )
+    changes = {c.address: c for c in make_plan(wanted, current).changes}
+    assert changes["allhands.b"].actions == ("no-op",)
+    assert "held back" in changes["allhands.b"].reason
+    assert changes["allhands.b"].notable
+
+
+def test_a_changed_meeting_id_starts_the_new_meeting() -> None:
+    moved_meeting = RecordingEntry("11111111-1111-4111-8111-111111111111", "rec-1", "RECORDING")
+    (change,) = make_plan({"allhands.main": declared()}, state_of(allhands__main=moved_meeting)).changes
+    assert change.actions == ("start",)
+    assert change.meeting_id == MEETING
+    assert "the declared meeting changed" in change.reason
+
+
+def test_replace_outside_target_warns() -> None:
+    wanted = {"a.x": declared("a.x"), "b.x": declared("b.x")}
+    plan = make_plan(wanted, state_of(), targets=["a.*"], replace=["b.x"])
+    assert plan.warnings == ("--replace b.x ignored: it is outside --target",)

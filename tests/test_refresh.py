@@ -148,3 +148,12 @@ def test_api_failure_propagates_and_keeps_pending() -> None:
     with pytest.raises(TransportError):
         refresh_state(current, fake, clock=clock)
     assert "a.b" in current.pending  # the input state is untouched
+
+
+def test_recordings_active_for_days_are_read_alone_not_listed_since() -> None:
+    fake = FakeProvider(clock=clock)
+    old = fake.add(MEETING, invoked_time=T0 - timedelta(days=30), allow_multiple=True)
+    stale = RecordingEntry(MEETING, old.id, "RECORDING", invoked_time=format_time(T0 - timedelta(days=30)))
+    entries = {f"m{i}.r": tracked(fake) for i in range(LIST_THRESHOLD + 1)} | {"old.r": stale}
+    refresh_state(State(lineage="l", recordings=entries), fake, clock=clock)
+    assert [call[0] for call in fake.calls] == ["list", "get"]  # the list starts at the recent ones

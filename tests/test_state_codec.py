@@ -9,7 +9,6 @@ import pytest
 
 from state import (
     ClearRecord,
-    ForgetRecord,
     IntentRecord,
     JournalError,
     JournalRecord,
@@ -24,12 +23,14 @@ from state._codec import content_of, decode_state, encode_state
 from state._records import decode_journal, decode_lock_info, decode_record, encode_lock_info, encode_record
 
 LINEAGE = "8f4fe2a1-214e-4297-8810-73c43cfc3948"
-ENTRY = RecordingEntry("m-1", "rec-1", "RECORDING", {"video_config": {"width": 1280}}, "salt$hex", "t0", "t1")
+ENTRY = RecordingEntry(
+    "m-1", "rec-1", "RECORDING", {"video_config": {"width": 1280}}, "salt$hex", "2026-11-01T10:00:00.000Z", "t1"
+)
 
 
 def state(*addresses: str, serial: int = 4) -> State:
     recordings = {address: ENTRY for address in addresses}
-    pending = {"z.pending": PendingStart("m-2", "t2", {"max_seconds": 60}, None)}
+    pending = {"z.pending": PendingStart("m-2", "2026-11-01T10:00:05.000Z", {"max_seconds": 60}, None)}
     return State(lineage=LINEAGE, serial=serial, tool_version="1.2.3", recordings=recordings, pending=pending)
 
 
@@ -71,11 +72,10 @@ def test_a_value_json_cannot_hold_is_refused() -> None:
 
 
 RECORDS: dict[str, JournalRecord] = {
-    "intent": IntentRecord("a.b", "m-1", "t0", {"max_seconds": 60}, "salt$hex"),
-    "intent-bare": IntentRecord("a.b", "m-1", "t0"),
+    "intent": IntentRecord("a.b", "m-1", "2026-11-01T10:00:00.000Z", {"max_seconds": 60}, "salt$hex"),
+    "intent-bare": IntentRecord("a.b", "m-1", "2026-11-01T10:00:00.000Z"),
     "put": PutRecord("a.b", ENTRY),
     "clear": ClearRecord("a.b", "refused: 422"),
-    "forget": ForgetRecord("a.b"),
 }
 
 
@@ -97,18 +97,21 @@ def test_a_journal_without_its_final_newline_ends_with_a_torn_record() -> None:
 
 BAD_LINES: dict[str, tuple[bytes, str]] = {
     "not-json": (b"{nope", "not valid JSON"),
-    "not-an-object": (b"[1]", "kind: expected intent, put, clear or forget, found null"),
-    "unknown-kind": (b'{"kind":"start","address":"a.b"}', "kind: expected intent, put, clear or forget"),
+    "not-an-object": (b"[1]", "kind: expected intent, put or clear, found null"),
+    "unknown-kind": (b'{"kind":"start","address":"a.b"}', "kind: expected intent, put or clear"),
     "kind-not-text": (b'{"kind":["put"],"address":"a.b"}', "found an array"),
-    "missing-key": (b'{"kind":"forget"}', "the record: missing address"),
-    "unknown-key": (b'{"kind":"forget","address":"a.b","why":1}', "the record: unknown why"),
-    "address-number": (b'{"kind":"forget","address":5}', "the record.address: expected a string, found the number 5"),
+    "missing-key": (b'{"kind":"clear","reason":""}', "the record: missing address"),
+    "unknown-key": (b'{"kind":"clear","address":"a.b","reason":"","why":1}', "the record: unknown why"),
+    "address-number": (
+        b'{"kind":"clear","address":5,"reason":""}',
+        "the record.address: expected a string, found the number 5",
+    ),
     "op-not-start": (
-        b'{"kind":"intent","op":"stop","address":"a","meeting_id":"m","time":"t","fields":{},"sensitive_digest":null}',
+        b'{"kind":"intent","op":"stop","address":"a","meeting_id":"m","time":"2026-11-01T10:00:00.000Z","fields":{},"sensitive_digest":null}',
         'op: expected "start"',
     ),
     "intent-fields-list": (
-        b'{"kind":"intent","op":"start","address":"a","meeting_id":"m","time":"t","fields":[],"sensitive_digest":null}',
+        b'{"kind":"intent","op":"start","address":"a","meeting_id":"m","time":"2026-11-01T10:00:00.000Z","fields":[],"sensitive_digest":null}',
         "the record.fields: expected an object",
     ),
     "put-entry-incomplete": (b'{"kind":"put","address":"a.b","entry":{"status":"X"}}', "entry: missing fields"),
@@ -117,7 +120,7 @@ BAD_LINES: dict[str, tuple[bytes, str]] = {
 
 @pytest.mark.parametrize(("line", "says"), BAD_LINES.values(), ids=BAD_LINES.keys())
 def test_a_damaged_record_is_refused_naming_file_and_line(line: bytes, says: str) -> None:
-    good = encode_record(ForgetRecord("a.b"))
+    good = encode_record(ClearRecord("a.b"))
     with pytest.raises(JournalError) as refused:
         decode_journal(good + good + line + b"\n" + good, source="s.json.journal")
     assert (refused.value.path, refused.value.line) == ("s.json.journal", 3)

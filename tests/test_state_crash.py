@@ -35,7 +35,7 @@ WRITER = textwrap.dedent(
             address = f"m{number % 4}.r{number % 40}"
             entry = RecordingEntry("m", str(number), "RECORDING", {"pad": "x" * rng.randint(0, 400)})
             if rng.random() < 0.3:
-                store.append(IntentRecord(address, "m", "t"))
+                store.append(IntentRecord(address, "m", "2026-11-01T10:00:00.000Z"))
             store.append(PutRecord(address, entry))
             print(number, flush=True)
             number += 1

@@ -250,7 +250,7 @@ VALID = (
     b'{"format_version":1,"lineage":"8f4fe2a1-214e-4297-8810-73c43cfc3948","serial":3,"tool_version":"0.1.0",\n'
     b'"recordings":{\n"a.b":{"fields":{"max_seconds":60},"invoked_time":null,"meeting_id":"m","recording_id":"r",'
     b'"sensitive_digest":null,"status":"RECORDING","updated_at":"t"}\n},\n'
-    b'"pending":{\n"a.c":{"fields":{},"meeting_id":"m","sensitive_digest":null,"time":"t"}\n}}\n'
+    b'"pending":{\n"a.c":{"fields":{},"meeting_id":"m","sensitive_digest":null,"time":"2026-11-01T10:00:00.000Z"}\n}}\n'
 )
 
 BAD_STATES: dict[str, tuple[bytes, str]] = {
@@ -275,8 +275,12 @@ BAD_STATES: dict[str, tuple[bytes, str]] = {
     "fields-list": (VALID.replace(b'"fields":{"max_seconds":60}', b'"fields":[]'), 'recordings["a.b"].fields'),
     "entry-missing-key": (VALID.replace(b'"recording_id":"r",', b""), 'recordings["a.b"]: missing recording_id'),
     "entry-unknown-key": (VALID.replace(b'"status":"RECORDING"', b'"status":"RECORDING","x":1'), "unknown x"),
-    "digest-number": (VALID.replace(b'"invoked_time":null', b'"invoked_time":5'), "a string or null"),
-    "pending-missing-time": (VALID.replace(b',"time":"t"', b""), 'pending["a.c"]: missing time'),
+    "digest-number": (VALID.replace(b'"invoked_time":null', b'"invoked_time":5'), "an ISO 8601 time"),
+    "invoked-time-not-a-time": (
+        VALID.replace(b'"invoked_time":null', b'"invoked_time":"yesterday"'),
+        'expected an ISO 8601 time, found "yesterday"',
+    ),
+    "pending-missing-time": (VALID.replace(b',"time":"2026-11-01T10:00:00.000Z"', b""), 'pending["a.c"]: missing time'),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -21,6 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reconciler.cli._parser import build_parser
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "debug", False):
+        # Retries and waits of the API client, one line each on stderr.
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     collecting = gc.isenabled()
     # Loading 100,000 recordings builds millions of objects and no cycle; the cyclic collector would walk them all
     # again and again (a third of `plan`'s time at that size). The long-running parts (apply's calls, the

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -39,9 +37,10 @@ def run_apply(args: argparse.Namespace) -> int:
 
     console = Console.from_args(args.no_color)
     saved = read_plan_file(Path(args.planfile)) if args.planfile else None
-    if saved is None and not args.auto_approve and not console.interactive:
+    if saved is None and not args.auto_approve and (args.json or not console.interactive):
+        where = "--json leaves no place to show the plan and ask" if args.json else "there is no terminal to ask on"
         raise ApplyRefusedError(
-            "apply needs a confirmation and there is no terminal to ask on: pass --auto-approve, "
+            f"apply needs a confirmation and {where}: pass --auto-approve, "
             "or apply a plan saved with `reconciler plan --out FILE`"
         )
     if saved is not None and (args.target or args.replace):
@@ -72,7 +71,9 @@ def run_apply(args: argparse.Namespace) -> int:
             print_plan(console, plan, events, json_output=False)
         if not plan.has_changes:
             if args.json:
-                console.json({"type": "summary", "ok": 0, "failed": 0, "skipped": 0, "changes": False})
+                from reconciler.apply import ApplyResult
+
+                _print_summary(console, ApplyResult(outcomes=(), state=state, interrupted=False), json_output=True)
             return 0
         if not args.auto_approve and not _confirmed(console):
             console.print("Apply cancelled.")
@@ -172,10 +173,7 @@ def run_refresh(args: argparse.Namespace) -> int:
             console.json(
                 {
                     "state": {"lineage": state.lineage, "serial": state.serial},
-                    "events": [
-                        {"address": e.address, "kind": e.kind, "message": e.message, "recording_id": e.recording_id}
-                        for e in events
-                    ],
+                    "events": [event.to_json() for event in events],
                 }
             )
             return 0
@@ -187,10 +185,7 @@ def run_refresh(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from providers import NotFoundError
-    from reconciler._digest import sensitive_digest
-    from reconciler._time import format_time, utc_now
-    from state import RecordingEntry
+    from reconciler.adopt import adopt_recording
 
     console = Console.from_args(args.no_color)
     config = load(args)
@@ -200,44 +195,19 @@ def run_import(args: argparse.Namespace) -> int:
     store = open_store(args, config)
     with store.lock("import", timeout=args.lock_timeout):
         state = store.fold()
-        if args.address in state.recordings:
-            current = state.recordings[args.address].recording_id
-            raise UsageError(f"{args.address} already holds recording {current}; `reconciler state rm` it first")
-        for address, entry in state.recordings.items():
-            if entry.recording_id == args.recording_id:
-                raise UsageError(f"recording {args.recording_id} is already in state as {address}")
         with open_client(args, config) as client:
-            try:
-                recording = client.get(args.recording_id)
-            except NotFoundError:
-                raise UsageError(f"recording {args.recording_id} not found in app {config.app_id}") from None
-            since = recording.invoked_time - timedelta(minutes=1)
-            listed = {r.id for r in client.list(meeting_id=declared.meeting_id, since=since)}
-        if recording.id not in listed:
-            raise UsageError(
-                f"recording {recording.id} is not a recording of meeting {declared.meeting_id} ({args.address})"
-            )
-        # The API does not report the fields a recording was started with: take them as declared.
-        entry = RecordingEntry(
-            meeting_id=declared.meeting_id,
-            recording_id=recording.id,
-            status=recording.status,
-            fields=declared.public_fields(),
-            sensitive_digest=sensitive_digest(declared.sensitive_values()),
-            invoked_time=format_time(recording.invoked_time),
-            updated_at=format_time(utc_now()),
-        )
-        recordings = {**state.recordings, args.address: entry}
-        written = store.write(dataclasses.replace(state, recordings=recordings), expected_serial=state.serial)
+            adopted = adopt_recording(state, declared, args.recording_id, client)
+        written = store.write(adopted, expected_serial=state.serial)
+    recording = written.recordings[args.address]
     if args.json:
         console.json(
             {
                 "address": args.address,
-                "recording_id": recording.id,
+                "recording_id": recording.recording_id,
                 "status": recording.status,
                 "serial": written.serial,
             }
         )
     else:
-        console.print(f"Imported recording {recording.id} ({recording.status}) as {args.address}.")
+        console.print(f"Imported recording {recording.recording_id} ({recording.status}) as {args.address}.")
     return 0

@@ -49,8 +49,7 @@ def open_store(args: argparse.Namespace, config: Config) -> FileStateStore:
     elif config.state_path is not None:
         path = config.state_path
     else:
-        folder = config.files[0].parent if config.files else Path()
-        path = folder / DEFAULT_STATE_NAME
+        path = config.files[0].parent / DEFAULT_STATE_NAME
     return FileStateStore(path, tool_version=__version__)
 
 

@@ -1,13 +1,15 @@
 """Where the configuration and the state live, from the flags and the `[state]` table.
 
-The state path is found without validating the configuration (no `${env:...}` needed), so that `state list`,
-`show` and `force-unlock` work where the secrets are not set.
+The state path is found without validating the configuration (only `[state] path` needs its `${env:...}`), so
+that `state list`, `show` and `force-unlock` work where the secrets are not set.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from reconciler.config._env import substitute_env
 from reconciler.errors import UsageError
 
 __all__ = ["DEFAULT_CONFIG", "DEFAULT_STATE_NAME", "config_path", "state_path"]
@@ -59,4 +61,8 @@ def _declared_state_path(file: Path) -> str | None:
     path = table["path"]
     if not isinstance(path, str) or not path:
         raise UsageError(f"{file}: state.path must be a non-empty string (run `reconciler validate`)")
-    return path
+    # The same `${env:NAME}` substitution as the full load, so that every command finds the same file.
+    resolved = {"path": path}
+    if substitute_env(resolved, os.environ).problems:
+        raise UsageError(f"{file}: state.path {path!r} names an unset environment variable (or pass --state)")
+    return str(resolved["path"])

@@ -81,9 +81,7 @@ def print_plan(console: Console, plan: Plan, events: tuple[RefreshEvent, ...], *
 
     if json_output:
         document = plan.to_json()
-        document["refresh"] = [
-            {"address": e.address, "kind": e.kind, "message": e.message, "recording_id": e.recording_id} for e in events
-        ]
+        document["refresh"] = [event.to_json() for event in events]
         console.json(document)
         return
     if events:

@@ -3,11 +3,10 @@ with `--json`. Called from worker threads, always under the applier's lock."""
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reconciler.apply import Outcome
+from reconciler._outcome import Outcome
 from reconciler.cli._console import Console
 from reconciler.render import outcome_line
 
@@ -30,7 +29,7 @@ class ApplyProgress:
         return cls(console, total, "bar" if console.err.isatty() else "lines")
 
     def __call__(self, outcome: Outcome) -> None:
-        self.counts["ok" if outcome.ok else "skipped" if outcome.ok is None else "failed"] += 1
+        self.counts[outcome.result] += 1
         if self.mode == "json":
             self.console.json(outcome.to_json())
         elif self.mode == "lines":
@@ -50,10 +49,11 @@ class ApplyProgress:
         done = sum(self.counts.values())
         filled = _BAR_WIDTH * done // max(self.total, 1)
         bar = "█" * filled + "·" * (_BAR_WIDTH - filled)
-        failed = f", {self.counts['failed']} failed" if self.counts["failed"] else ""
+        failing = self.counts["failed"] + self.counts["uncertain"]
+        failed = f", {failing} failed" if failing else ""
         self.console.err.write(f"\r{bar} {done}/{self.total}{failed}")
         self.console.err.flush()
 
     def _clear(self) -> None:
         self.console.err.write("\r\x1b[K")
-        sys.stderr.flush()
+        self.console.err.flush()

@@ -20,15 +20,15 @@ from typing import Any
 from reconciler import __version__
 from reconciler.cli._console import Console
 from reconciler.cli._paths import state_path
+from reconciler.config._patterns import ADDRESS_PATTERN
 from reconciler.errors import UsageError
-from state import FileStateStore, PendingStart, State, fold, state_document
+from state import VANISHED, FileStateStore, PendingStart, State, fold, state_document
 
 __all__ = ["run_force_unlock", "run_show", "run_state_list", "run_state_mv", "run_state_rm", "run_state_show"]
 
-# Addresses as the configuration makes them (`<meeting key>.<recording key>`); see reconciler.config.
-_ADDRESS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_ADDRESS = re.compile(ADDRESS_PATTERN)  # addresses as the configuration makes them
 _PENDING = "PENDING"
-_STATUS_STYLES = {"RECORDING": "green", "PAUSED": "yellow", _PENDING: "yellow", "ERRORED": "red", "VANISHED": "red"}
+_STATUS_STYLES = {"RECORDING": "green", "PAUSED": "yellow", _PENDING: "yellow", "ERRORED": "red", VANISHED: "red"}
 
 
 def _store(args: argparse.Namespace) -> FileStateStore:

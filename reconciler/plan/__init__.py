@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from reconciler.plan._file import SavedPlan, config_digest, config_matches, read_plan_file, write_plan_file
 from reconciler.plan._make import make_plan
-from reconciler.plan._model import ACTIONS, CHANGING_ACTIONS, Action, Change, Drift, Plan
+from reconciler.plan._model import ACTIONS, Action, Change, Drift, Plan
 
 __all__ = [
     "ACTIONS",
-    "CHANGING_ACTIONS",
     "Action",
     "Change",
     "Drift",

@@ -52,6 +52,7 @@ def config_matches(saved_digest: str, config: Config) -> bool:
 
 def _public_digest(config: Config) -> str:
     public = {
+        "provider": [config.account_id, config.app_id],
         "recordings": [
             [address, r.meeting_id, r.status, r.public_fields()] for address, r in config.recordings.items()
         ],
@@ -103,7 +104,7 @@ def read_plan_file(path: Path) -> SavedPlan:
             warnings=tuple(_str(item) for item in document.get("warnings", [])),
         )
         return SavedPlan(plan, _str(document["config_digest"]), _str(document.get("tool_version", "")))
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PlanFileError(f"{path} is damaged ({error}); make a new plan with `reconciler plan --out`") from None
 
 

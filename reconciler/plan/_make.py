@@ -10,15 +10,14 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
 
+from providers import ACTIVE_STATUSES
 from reconciler.config import DesiredRecording, Moved
 from reconciler.errors import UsageError
 from reconciler.plan._drift import explain_drift, has_drift
 from reconciler.plan._model import Action, Change, Plan
-from state import PendingStart, RecordingEntry, State
+from state import VANISHED, PendingStart, RecordingEntry, State
 
 __all__ = ["make_plan"]
-
-_ACTIVE = frozenset({"INVOKED", "RECORDING", "PAUSED"})
 
 
 def make_plan(
@@ -48,12 +47,21 @@ def make_plan(
     _check_replace(replace, desired)
     recordings, moved_from, move_warnings = _apply_moves(state, moved, in_scope)
     warnings += move_warnings
+    # Design §5.3: nothing is sent for a meeting while one of its starts has an unknown outcome.
+    unresolved = {start.meeting_id: address for address, start in state.pending.items()}
 
     changes: list[Change] = []
     for address, recording in desired.items():
         if not in_scope(address):
+            if address in replace:
+                warnings.append(f"--replace {address} ignored: it is outside --target")
             continue
         change = _decide(recording, recordings.get(address), state.pending.get(address), address in replace, refreshed)
+        blocker = unresolved.get(recording.meeting_id)
+        if blocker is not None and change.calls_api:
+            change = _held_back(change, blocker, refreshed)
+        if address in replace and change.is_noop:
+            warnings.append(f"--replace {address} waits: {change.reason}")
         if address in moved_from:
             change = _with_move(change, moved_from[address])
         changes.append(change)
@@ -81,14 +89,24 @@ def _decide(
         )
 
     if pending is not None:
-        when = "the next refresh resolves it" if refreshed else "run without --no-refresh to resolve it"
-        return change(("no-op",), f"an earlier start (sent {pending.time}) has an unknown outcome; {when} first")
+        unknown = f"an earlier start (sent {pending.time}) has an unknown outcome; {_resolution(refreshed)} first"
+        return dataclasses.replace(change(("no-op",), unknown), notable=True)
+    if entry is not None and entry.meeting_id != recording.meeting_id:
+        # The address names another meeting now: the recording in state belongs to the old one.
+        fresh = _decide(recording, None, None, replace, refreshed)
+        note = (
+            f"the declared meeting changed: recording {entry.recording_id} of meeting {entry.meeting_id} is no "
+            "longer tracked here and keeps running"
+        )
+        return dataclasses.replace(
+            fresh, reason=f"{fresh.reason}; {note}", recording_id=entry.recording_id, status=entry.status, notable=True
+        )
     present = entry is not None and entry.present
     status = entry.status if entry is not None else None
     wanted = recording.status
 
     if replace:
-        if status in _ACTIVE:
+        if status in ACTIVE_STATUSES:
             return change(("stop", "start"), f"replacement requested: stop {status}, then start a new recording")
         return change(("start",), "replacement requested: start a new recording")
     if wanted == "recording":
@@ -103,11 +121,25 @@ def _decide(
         if status == "INVOKED":
             return _drifted(change(("no-op",), "not recording yet (INVOKED); a later run pauses it"), recording, entry)
         if not present:
-            return change(("no-op",), "declared paused, and a paused recording is never started")
+            return dataclasses.replace(
+                change(("no-op",), "declared paused, and a paused recording is never started"), notable=True
+            )
         return _drifted(change(("no-op",), f"already {status}"), recording, entry)
-    if status in _ACTIVE:
+    if status in ACTIVE_STATUSES:
         return change(("stop",), f"{status}; declared status is stopped")
     return change(("no-op",), f"declared stopped and not active ({status or 'not recorded'})")
+
+
+def _held_back(change: Change, blocker: str, refreshed: bool) -> Change:
+    reason = (
+        f"held back: a start of this meeting ({blocker}) has an unknown outcome; {_resolution(refreshed)} first "
+        f"(then: {', '.join(change.actions)})"
+    )
+    return dataclasses.replace(change, actions=("no-op",), reason=reason, notable=True)
+
+
+def _resolution(refreshed: bool) -> str:
+    return "the next refresh resolves it" if refreshed else "run without --no-refresh to resolve it"
 
 
 def _missing_reason(entry: RecordingEntry | None) -> str:
@@ -115,7 +147,7 @@ def _missing_reason(entry: RecordingEntry | None) -> str:
         return "not recorded yet"
     if entry.status == "ERRORED":
         return f"recording {entry.recording_id} errored"
-    if entry.status == "VANISHED":
+    if entry.status == VANISHED:
         return f"recording {entry.recording_id} is no longer known to the API"
     return f"recording {entry.recording_id} is {entry.status}"
 
@@ -144,9 +176,10 @@ def _undeclared(address: str, entry: RecordingEntry | None, pending: PendingStar
             meeting_id=pending.meeting_id,
             actions=("no-op",),
             reason="no longer declared, but its last start has an unknown outcome; kept until refresh resolves it",
+            notable=True,
         )
     assert entry is not None  # the caller passes addresses found in recordings or pending
-    keeps = "keeps running" if entry.status in _ACTIVE else "is kept by the API"
+    keeps = "keeps running" if entry.status in ACTIVE_STATUSES else "is kept by the API"
     return Change(
         address=address,
         meeting_id=entry.meeting_id,

@@ -10,13 +10,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ACTIONS", "CHANGING_ACTIONS", "Action", "Change", "Drift", "Plan"]
+__all__ = ["ACTIONS", "Action", "Change", "Drift", "Plan"]
 
 Action = Literal["start", "pause", "resume", "stop", "forget", "move", "no-op"]
 ACTIONS: tuple[Action, ...] = ("start", "pause", "resume", "stop", "forget", "move", "no-op")
 # Actions that call the API; `forget` and `move` only edit the state.
 API_ACTIONS: frozenset[str] = frozenset({"start", "pause", "resume", "stop"})
-CHANGING_ACTIONS: frozenset[str] = frozenset(ACTIONS) - {"no-op"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +43,7 @@ class Change:
     `actions` is one action, or `("stop", "start")` for a replacement of an active recording. `recording_id` and
     `status` describe the recording in state before the change (None when there is none). `moved_from` is set for
     a move. `drift` explains declared fields that differ from the recording's, which never restarts it.
+    `notable` marks a no-op worth showing even in a short plan.
     """
 
     address: str
@@ -54,6 +54,7 @@ class Change:
     status: str | None = None
     moved_from: str | None = None
     drift: tuple[Drift, ...] = ()
+    notable: bool = False  # a no-op the user should see: a start held back, a paused recording never started
 
     @property
     def is_noop(self) -> bool:

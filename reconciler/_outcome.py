@@ -1,0 +1,68 @@
+"""What an apply did: one `Outcome` per action, and the `ApplyResult` of the run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from state import State
+
+__all__ = ["ApplyResult", "Outcome", "Result"]
+
+Result = Literal["ok", "failed", "uncertain", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one action of one change.
+
+    `ok` is True (done), False (failed; `uncertain` when a start's outcome is unknown and left for the next run
+    to resolve) or None (not attempted).
+    """
+
+    address: str
+    action: str
+    ok: bool | None
+    message: str
+    recording_id: str | None = None
+    status: str | None = None
+    uncertain: bool = False
+
+    @property
+    def result(self) -> Result:
+        if self.ok is None:
+            return "skipped"
+        if self.ok:
+            return "ok"
+        return "uncertain" if self.uncertain else "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "outcome",
+            "address": self.address,
+            "action": self.action,
+            "result": self.result,
+            "recording_id": self.recording_id,
+            "status": self.status,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    outcomes: tuple[Outcome, ...]
+    state: State
+    interrupted: bool
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many actions ended each way: ok, failed, uncertain, skipped."""
+        counts = Counter(outcome.result for outcome in self.outcomes)
+        return {result: counts[result] for result in ("ok", "failed", "uncertain", "skipped")}
+
+    @property
+    def failed(self) -> int:
+        """Actions that did not succeed though attempted (uncertain ones included): any makes apply exit 1."""
+        return sum(1 for outcome in self.outcomes if outcome.ok is False)
