@@ -25,6 +25,8 @@ from pathlib import Path
 
 from state import FileStateStore, PutRecord, RecordingEntry, State
 
+from _common import best_of
+
 
 def entries(count: int) -> dict[str, RecordingEntry]:
     """Entries shaped like real ones: a few nested start fields, a digest, times, ids."""
@@ -45,15 +47,6 @@ def entries(count: int) -> dict[str, RecordingEntry]:
             updated_at="2025-01-01T10:05:00+00:00",
         )
     return made
-
-
-def best(runs: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def pydantic_read(path: Path) -> Callable[[], object]:
@@ -85,10 +78,10 @@ def main() -> None:
             path.unlink(missing_ok=True)
             serial = store.write(State(lineage=lineage, recordings=recordings), expected_serial=0).serial
 
-        write_time = best(options.runs, first_write)
-        read_time = best(options.runs, store.read)
+        write_time = best_of(options.runs, first_write)
+        read_time = best_of(options.runs, store.read)
         state = store.read()
-        unchanged_time = best(options.runs, lambda: store.write(state, expected_serial=serial))
+        unchanged_time = best_of(options.runs, lambda: store.write(state, expected_serial=serial))
 
         before = path.stat()
         record = PutRecord("meeting-00000.landscape", next(iter(recordings.values())))
@@ -104,7 +97,7 @@ def main() -> None:
         fold_time = time.perf_counter() - started
         assert folded.serial == serial + 1
 
-        pydantic_time = best(options.runs, pydantic_read(path))
+        pydantic_time = best_of(options.runs, pydantic_read(path))
 
         print(f"state of {options.entries:,} entries: {path.stat().st_size / 1e6:.1f} MB")
         print(f"  write (first):        {write_time:6.2f} s")

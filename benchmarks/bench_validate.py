@@ -18,14 +18,13 @@ Run: `.venv/bin/python benchmarks/bench_validate.py [--meetings N]`.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
+
+from _common import best_of, cli_env
 
 WHOLE_PROCESS_TARGET = 0.6  # seconds
 LOAD_CONFIG_TARGET = 0.5  # "well under a second"
@@ -60,15 +59,6 @@ def write_config(path: Path, meetings: int) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--meetings", type=int, default=10_000)
@@ -80,7 +70,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "recordings.toml"
         write_config(config, options.meetings)
-        env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"} | ENV
+        env = cli_env(**ENV)
         command = [sys.executable, "-m", "reconciler", "validate", "-c", str(config)]
 
         def run_cli() -> None:

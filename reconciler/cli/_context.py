@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import __version__
-from reconciler.cli._paths import DEFAULT_STATE_NAME, config_path
+from reconciler.cli._paths import config_path, default_state_path
 from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def open_store(args: argparse.Namespace, config: Config) -> FileStateStore:
     elif config.state_path is not None:
         path = config.state_path
     else:
-        path = config.files[0].parent / DEFAULT_STATE_NAME
+        path = default_state_path(config_path(args.config))
     return FileStateStore(path, tool_version=__version__)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from reconciler.config._env import substitute_env
 from reconciler.errors import UsageError
 
-__all__ = ["DEFAULT_CONFIG", "DEFAULT_STATE_NAME", "config_path", "state_path"]
+__all__ = ["DEFAULT_CONFIG", "DEFAULT_STATE_NAME", "config_path", "default_state_path", "state_path"]
 
 DEFAULT_CONFIG = "recordings.toml"
 DEFAULT_STATE_NAME = "recordings.state.json"
@@ -31,10 +31,8 @@ def state_path(state_flag: str | None, config_flag: str | None) -> Path:
     config = config_path(config_flag)
     if config.is_dir():
         files = sorted(config.glob("*.toml"))
-        folder = config
     elif config.is_file():
         files = [config]
-        folder = config.parent
     else:
         if config_flag is not None:
             raise UsageError(f"configuration {config} not found (pass --state to name the state file directly)")
@@ -43,7 +41,12 @@ def state_path(state_flag: str | None, config_flag: str | None) -> Path:
         declared = _declared_state_path(file)
         if declared is not None:
             return file.parent / declared
-    return folder / DEFAULT_STATE_NAME
+    return default_state_path(config)
+
+
+def default_state_path(config: Path) -> Path:
+    """`recordings.state.json` beside the configuration file, or in the configuration folder."""
+    return (config if config.is_dir() else config.parent) / DEFAULT_STATE_NAME
 
 
 def _declared_state_path(file: Path) -> str | None:
