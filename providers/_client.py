@@ -58,7 +58,7 @@ class RealtimeKitClient:
         backoff: float = 0.5,
         version: str = "unknown",
         transport: httpx.BaseTransport | None = None,
-        max_connections: int = 32,
+        max_idle_connections: int = 32,
     ) -> None:
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
             raise ProviderError(f"the API base URL {base_url!r} is not an http:// or https:// URL")
@@ -83,7 +83,7 @@ class RealtimeKitClient:
             attempts=attempts,
             backoff=backoff,
             transport=transport,
-            max_connections=max_connections,
+            max_idle_connections=max_idle_connections,
         )
         self.limiter = self._http.limiter
 
