@@ -1,10 +1,17 @@
 """Carry out a plan: state-only changes first, then API calls in parallel, every API outcome journaled at once.
 
 The exactly-once rule (design §5) lives here:
-- a start's intent is journaled (fsynced) right before the request leaves, and its outcome the moment it is known;
+- a start's intent is on disk (fsynced) before the request leaves, and its outcome is journaled the moment it
+  is known (`JournalWriter`: a worker hands it over and goes on; the intent already on disk covers the instant
+  before it lands);
 - a start is never retried blindly: an uncertain one is resolved from the API before anything else is sent for
   its meeting; if even that fails, it stays pending and the meeting's other actions wait for the next run;
 - one worker owns a meeting at a time, so at most one start per meeting is ever in flight.
+
+Speed: meetings are handed to the workers in order, at most `parallelism` waiting their turn, and a meeting whose
+first action is a start has its intent journaled as it is handed over, ahead of the send, so no worker waits for
+the disk before sending. An intent that was never sent (a run stopped first) is cleared; one older than
+`_AHEAD_FRESH` when its turn comes (a rate limit held it back) is journaled again, so its time stays that of the send.
 
 Moves and forgets touch no API: they are written to the state in one atomic write before any call. Independent
 meetings go on after a failure. Setting `stop` (first Ctrl-C) stops dispatching: calls in flight finish and are
@@ -30,6 +37,7 @@ from providers import (
     UncertainStartError,
 )
 from reconciler._digest import sensitive_digest
+from reconciler._journal_writer import JournalWriter, Written
 from reconciler._outcome import ApplyResult, Outcome
 from reconciler._resolve import resolve_uncertain_start
 from reconciler._time import format_time, parse_time, utc_now
@@ -41,6 +49,9 @@ from state import ClearRecord, IntentRecord, PendingStart, PutRecord, RecordingE
 __all__ = ["ApplyResult", "Outcome", "apply_plan"]
 
 _CONTROLS: dict[str, ControlAction] = {"stop": "stop", "pause": "pause", "resume": "resume"}
+# An intent journaled ahead is sent only this soon after its time: resolving a start after a crash waits
+# `--http-timeout` + 2 s past the intent's time (`_resolve.py`), and that margin must cover the gap.
+_AHEAD_FRESH = timedelta(seconds=1)
 
 
 def apply_plan(
@@ -69,14 +80,22 @@ def apply_plan(
     for change in plan.changes:
         if change.calls_api:
             by_meeting.setdefault(change.meeting_id, []).append(change)
-    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="apply") as pool:
-        for future in [pool.submit(run.meeting, changes) for changes in by_meeting.values()]:
-            future.result()
+    with JournalWriter(store) as run.journal:
+        run.dispatch(by_meeting.values(), parallelism)
     final = store.fold()
     # Interrupted: the user stopped the run before everything was dispatched (not a refused token, not too late).
     skipped = any(outcome.result == "skipped" for outcome in run.outcomes)
     interrupted = run.stop.is_set() and not run.stopped_by and skipped
     return ApplyResult(outcomes=tuple(run.outcomes), state=final, interrupted=interrupted, warnings=tuple(run.warnings))
+
+
+@dataclass(frozen=True)
+class _Intent:
+    """A start's intent, handed to the journal at `at`: on disk once `written.wait()` returns."""
+
+    start: PendingStart
+    at: datetime
+    written: Written
 
 
 @dataclass
@@ -95,6 +114,7 @@ class _Run:
     warnings: list[str] = dataclasses.field(default_factory=list)
     entries: dict[str, RecordingEntry] = dataclasses.field(default_factory=dict)
     owned: set[str] = dataclasses.field(default_factory=set)
+    journal: JournalWriter = dataclasses.field(init=False)
     stopped_by: str = ""  # why dispatching stopped, when it was not the user
 
     def report(self, outcome: Outcome) -> None:
@@ -103,8 +123,8 @@ class _Run:
             self.on_outcome(outcome)
 
     def record(self, address: str, entry: RecordingEntry) -> None:
-        """Journal the recording now behind `address` (durable when this returns)."""
-        self.store.append(PutRecord(address, entry))
+        """Journal the recording now behind `address` (on disk within moments: the journal writer's next fsync)."""
+        self.journal.write(PutRecord(address, entry))
         with self.lock:
             self.entries[address] = entry
             self.owned.add(entry.recording_id)
@@ -132,8 +152,37 @@ class _Run:
             self.stopped_by = error.message
             self.stop.set()
 
-    def meeting(self, changes: list[Change]) -> None:
-        """Every API action of one meeting, in plan order (so one start at most is in flight for it)."""
+    def dispatch(self, meetings: Iterable[list[Change]], parallelism: int) -> None:
+        """Hand each meeting to a worker, in order, its start's intent journaled as it goes; at most `parallelism`
+        meetings wait for a worker, so an intent is rarely journaled long before its start."""
+        waiting = threading.Semaphore(parallelism)
+
+        def work(changes: list[Change], ahead: _Intent | None) -> None:
+            waiting.release()
+            self.meeting(changes, ahead)
+
+        with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="apply") as pool:
+            futures = []
+            for changes in meetings:
+                waiting.acquire()
+                first_call = next(action for action in changes[0].actions if action != "move")
+                ahead = self.intend(changes[0].address) if first_call == "start" and not self.stop.is_set() else None
+                futures.append(pool.submit(work, changes, ahead))
+            for future in futures:
+                future.result()
+
+    def intend(self, address: str) -> _Intent:
+        """Journal the intent to start `address` now; returns without waiting for the disk."""
+        recording = self.desired[address]
+        fields, digest = recording.public_fields(), sensitive_digest(recording.sensitive_values())
+        at = self.clock()
+        start = PendingStart(recording.meeting_id, format_time(at), fields, digest)
+        written = self.journal.write(IntentRecord(address, start.meeting_id, start.time, fields, digest))
+        return _Intent(start, at, written)
+
+    def meeting(self, changes: list[Change], ahead: _Intent | None) -> None:
+        """Every API action of one meeting, in plan order (so one start at most is in flight for it). `ahead` is
+        the intent of its first action, a start, already handed to the journal."""
         held_back = ""  # why the meeting's remaining actions are not attempted
         for change in changes:
             actions = [action for action in change.actions if action != "move"]
@@ -143,12 +192,17 @@ class _Run:
                 if held_back:
                     self.skip(change.address, actions[index:], held_back)
                     break
-                result = self.start(change) if action == "start" else self.control(change, _CONTROLS[action])
+                if action == "start":
+                    result, ahead = self.start(change, ahead), None
+                else:
+                    result = self.control(change, _CONTROLS[action])
                 if result == "unresolved":
                     held_back = "an earlier start of this meeting has an unknown outcome; the next run resolves it"
                 if result != "ok":
                     self.skip(change.address, actions[index + 1 :], f"the {action} failed")
                     break
+        if ahead is not None:  # its start was never attempted
+            self.journal.write(ClearRecord(changes[0].address, reason="not attempted"))
 
     def skip(self, address: str, actions: Sequence[str], reason: str) -> None:
         for action in actions:
@@ -169,25 +223,28 @@ class _Run:
         self.report(Outcome(change.address, action, True, "", recording.id, recording.status))
         return "ok"
 
-    def start(self, change: Change) -> str:
-        """ "ok", "failed" (nothing was created), or "unresolved" (left pending for the next run)."""
+    def start(self, change: Change, ahead: _Intent | None) -> str:
+        """ "ok", "failed" (nothing was created), or "unresolved" (left pending for the next run). `ahead` is
+        this start's intent if one was journaled ahead."""
         recording = self.desired[change.address]
-        fields, digest = recording.public_fields(), sensitive_digest(recording.sensitive_values())
         sent: list[PendingStart] = []
 
         def journal_intent() -> None:
-            # Right before each attempt leaves: the intent's time is when the API may first have acted on it.
-            intent = PendingStart(recording.meeting_id, self.now(), fields, digest)
-            self.store.append(IntentRecord(change.address, intent.meeting_id, intent.time, fields, digest))
-            sent.append(intent)
+            # Before each attempt leaves, its intent is on disk, timed no earlier than _AHEAD_FRESH before the send.
+            nonlocal ahead
+            if ahead is None or self.clock() - ahead.at > _AHEAD_FRESH:
+                ahead = self.intend(change.address)
+            intent, ahead = ahead, None
+            intent.written.wait()
+            sent.append(intent.start)
 
         try:
             started = self.provider.start(recording.meeting_id, recording.body, before_send=journal_intent)
         except UncertainStartError as error:
             return self.resolve(change, sent[-1], error)
         except ProviderError as error:
-            if sent:  # an attempt was journaled, and the API certainly did nothing with it
-                self.store.append(ClearRecord(change.address, reason=error.message))
+            if sent or ahead is not None:  # an intent is journaled, and the API certainly did nothing with it
+                self.journal.write(ClearRecord(change.address, reason=error.message))
             self.report(Outcome(change.address, "start", False, error.message))
             self.stop_if_hopeless(error)
             return "failed"
@@ -215,7 +272,7 @@ class _Run:
                 for extra in resolution.untracked
             )
         if resolution.adopted is None:
-            self.store.append(ClearRecord(change.address, reason="uncertain start created nothing"))
+            self.journal.write(ClearRecord(change.address, reason="uncertain start created nothing"))
             self.report(Outcome(change.address, "start", False, f"{error.message}; nothing was created"))
             return "failed"
         self.adopt(change.address, resolution.adopted, intent, "confirmed from the API after an uncertain answer")

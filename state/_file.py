@@ -131,8 +131,9 @@ class FileStateStore:
 
     # --- journal -------------------------------------------------------------------------------------------
 
-    def append(self, record: JournalRecord) -> None:
-        self._journal_writer.append(encode_record(record))
+    def append(self, *records: JournalRecord) -> None:
+        if records:
+            self._journal_writer.append(b"".join(encode_record(record) for record in records))
 
     def _write_journal(self, lines: bytes) -> None:
         with self._commit() as journal:

@@ -31,7 +31,7 @@ class MemoryStateStore:
         self._tool_version = tool_version
         self._commit = threading.Lock()
         self._stored: bytes | None = None
-        self._journal = b""
+        self._journal: list[bytes] = []  # encoded records; a list, as `bytes +=` would copy them all each time
         self._lock_changed = threading.Condition()
         self._holder: LockInfo | None = None
 
@@ -50,20 +50,26 @@ class MemoryStateStore:
     def fold(self) -> State:
         with self._commit:
             result, data = folded_generation(
-                self._stored, self._journal, tool_version=self._tool_version, source=_NAME, journal_source=_NAME
+                self._stored,
+                b"".join(self._journal),
+                tool_version=self._tool_version,
+                source=_NAME,
+                journal_source=_NAME,
             )
             if data is not None:
                 self._stored = data
-            self._journal = b""
+            self._journal.clear()
             return result
 
-    def append(self, record: JournalRecord) -> None:
-        line = encode_record(record)
+    def append(self, *records: JournalRecord) -> None:
+        lines = [encode_record(record) for record in records]
         with self._commit:
-            self._journal += line
+            self._journal.extend(lines)
 
     def journal(self) -> Iterator[JournalRecord]:
-        return iter(decode_journal(self._journal, source=_NAME))
+        with self._commit:
+            data = b"".join(self._journal)
+        return iter(decode_journal(data, source=_NAME))
 
     @contextmanager
     def lock(self, operation: str, *, timeout: float = 0.0) -> Iterator[LockInfo]:

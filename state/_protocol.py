@@ -73,8 +73,9 @@ class Locker(Protocol):
 
 
 class Journal(Protocol):
-    def append(self, record: JournalRecord) -> None:
-        """Durably append one record (fsynced before returning): O(1) bytes, whatever the state's size."""
+    def append(self, *records: JournalRecord) -> None:
+        """Durably append the records, in order, in one write (fsynced before returning): O(1) bytes per record,
+        whatever the state's size. Nothing to append is a no-op."""
         ...
 
     def journal(self) -> Iterator[JournalRecord]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from providers import NotFoundError, ServerError, UncertainStartError
+from providers import NotFoundError, ServerError, TransportError, UncertainStartError
 from providers._fake import FakeProvider
 from reconciler.apply import apply_plan
 from reconciler.config import DesiredRecording, SourceLocation
 from reconciler.plan import make_plan
-from state import IntentRecord, MemoryStateStore, PutRecord, RecordingEntry, State
+from state import ClearRecord, IntentRecord, MemoryStateStore, PutRecord, RecordingEntry, State
 
 HERE = SourceLocation(Path("recordings.toml"), 1)
 
@@ -228,15 +230,84 @@ def test_stop_event_skips_what_was_not_dispatched() -> None:
 def test_outcomes_are_journaled_as_puts() -> None:
     fake, store = FakeProvider(), MemoryStateStore()
     records: list[Any] = []
-    original = store.append
-
-    def append(record: Any) -> None:
-        records.append(record)
-        original(record)
-
-    store.append = append  # type: ignore[method-assign]  # observe every journal record
+    store.append = observed(store, records)  # type: ignore[method-assign]  # see every journal record
     run({"a.main": declared("a.main", 1)}, fake, store)
     assert [type(r) for r in records] == [IntentRecord, PutRecord]
+
+
+def observed(store: MemoryStateStore, records: list[Any], seen: Callable[[Any], None] = lambda r: None) -> Any:
+    """`store.append`, also adding each record to `records` and calling `seen` with it."""
+    original = store.append
+
+    def append(*appended: Any) -> None:
+        original(*appended)
+        records.extend(appended)
+        for record in appended:
+            seen(record)
+
+    return append
+
+
+def test_an_intent_journaled_ahead_of_a_start_never_attempted_is_cleared() -> None:
+    fake, store = FakeProvider(), MemoryStateStore()
+    stop = threading.Event()
+    second_intent_written = threading.Event()
+    records: list[Any] = []
+    store.append = observed(  # type: ignore[method-assign]  # see when the second meeting's intent is written
+        store,
+        records,
+        lambda r: second_intent_written.set() if isinstance(r, IntentRecord) and r.address == "b.r" else None,
+    )
+    original = fake.start
+
+    def start(meeting: str, body: Any, **options: Any) -> Any:
+        if meeting == meeting_id(1):  # the user presses Ctrl-C while the first start is in flight
+            assert second_intent_written.wait(5)
+            stop.set()
+        return original(meeting, body, **options)
+
+    fake.start = start  # type: ignore[method-assign]
+    desired = {"a.r": declared("a.r", 1), "b.r": declared("b.r", 2)}
+    state = store.read()
+    result = apply_plan(make_plan(desired, state), desired, fake, store, state, parallelism=1, stop=stop)
+    assert [(o.address, o.result) for o in result.outcomes] == [("a.r", "ok"), ("b.r", "skipped")]
+    assert [meeting for meeting, _ in fake.start_bodies] == [meeting_id(1)]
+    assert [(type(r), r.address) for r in records if r.address == "b.r"] == [
+        (IntentRecord, "b.r"),
+        (ClearRecord, "b.r"),
+    ]
+    assert result.state.pending == {}  # nothing left for the next run to resolve
+
+
+def test_an_intent_journaled_ahead_that_went_stale_is_journaled_again_before_its_start() -> None:
+    fake, store = FakeProvider(), MemoryStateStore()
+    records: list[Any] = []
+    store.append = observed(store, records)  # type: ignore[method-assign]  # see every journal record
+    ticks = iter(range(0, 1000, 5))  # every reading of the clock is 5 s after the last: a slow rate limit
+
+    def clock() -> datetime:
+        return datetime(2026, 11, 26, tzinfo=UTC) + timedelta(seconds=next(ticks))
+
+    desired = {"a.r": declared("a.r", 1)}
+    state = store.read()
+    result = apply_plan(make_plan(desired, state), desired, fake, store, state, clock=clock)
+    assert result.failed == 0
+    intents = [r for r in records if isinstance(r, IntentRecord)]
+    assert len(intents) == 2
+    assert intents[1].time > intents[0].time  # the one in force was timed at the send
+    assert [type(r) for r in records] == [IntentRecord, IntentRecord, PutRecord]
+
+
+def test_a_start_refused_before_it_was_sent_clears_the_intent_journaled_ahead() -> None:
+    fake, store = FakeProvider(), MemoryStateStore()
+
+    def start(meeting: str, body: Any, **options: Any) -> Any:
+        raise TransportError("cannot reach the API")  # before any attempt left: before_send was never called
+
+    fake.start = start  # type: ignore[method-assign]
+    result, state = run({"a.r": declared("a.r", 1)}, fake, store)
+    assert [(o.address, o.result) for o in result.outcomes] == [("a.r", "failed")]
+    assert state.pending == {}
 
 
 def _with_status(entry: RecordingEntry, status: str) -> RecordingEntry:

@@ -147,6 +147,14 @@ def test_the_journal_gives_back_every_record_in_order(store: StateStore) -> None
     assert list(store.journal()) == RECORDS
 
 
+def test_records_appended_together_come_back_in_order_and_nothing_is_a_no_op(store: StateStore) -> None:
+    store.append()
+    assert list(store.journal()) == []
+    store.append(*RECORDS[:2])
+    store.append(*RECORDS[2:])
+    assert list(store.journal()) == RECORDS
+
+
 def test_fold_applies_the_journal_writes_once_and_empties_it(store: StateStore) -> None:
     base = seeded(store, **{"old.one": entry("rec-0")})
     for record in RECORDS:

@@ -1,7 +1,8 @@
 """`apply`, `refresh` and `import`: the commands that change recordings or adopt them.
 
 `apply` asks for "yes" on a terminal, and fails at once without one unless `--auto-approve` (or a saved plan).
-Ctrl-C once: stop dispatching, let calls in flight finish, save. Twice: exit at once; the journal keeps what is known.
+Ctrl-C once: stop dispatching, let calls in flight finish, save. Twice: exit at once; the journal keeps every intent
+and what was known (the next run resolves the rest from the API).
 """
 
 from __future__ import annotations
@@ -143,12 +144,13 @@ def _print_summary(console: Console, result: ApplyResult, *, json_output: bool) 
 
 @contextlib.contextmanager
 def _interrupts(stop: threading.Event, console: Console) -> Iterator[None]:
-    """First Ctrl-C sets `stop`; a second exits at once (the journal already holds every known outcome)."""
+    """First Ctrl-C sets `stop`; a second exits at once (every start sent has its intent on disk, and outcomes reach
+    the journal within milliseconds of their answers: the next run folds them in, and asks the API about the rest)."""
 
     def handle(signum: int, frame: FrameType | None) -> None:
         del signum, frame
         if stop.is_set():
-            console.err.write("\nInterrupted again: exiting now. The journal holds every known outcome.\n")
+            console.err.write("\nInterrupted again: exiting now. The next run resolves what this one left open.\n")
             console.err.flush()
             os._exit(130)
         stop.set()

@@ -78,5 +78,6 @@ def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
 
 
 def settle_time(args: argparse.Namespace) -> timedelta:
-    """How long after a start was sent the API may still act on it: the request timeout, plus a margin."""
+    """How long after a start's intent the API may still act on the start: the request timeout, plus a margin that
+    covers the second at most between an intent journaled ahead and its send (`apply._AHEAD_FRESH`)."""
     return timedelta(seconds=args.http_timeout + 2.0)
