@@ -17,8 +17,8 @@ import trustme
 
 from providers._transport import StdlibTransport
 
-# A test server's side of one connection: given the connected socket, a reader over it and a record of what it
-# received, it answers (or not) and returns whether to keep serving this connection.
+# A test server's turn after each request: given the connected socket and what the server has received so far, it
+# answers (or not) and returns whether to go on serving this connection.
 Conversation = Callable[[socket.socket, "Received"], bool]
 
 
@@ -75,8 +75,8 @@ class Server:
             stream = sock.makefile("rb")
             while read_request(stream, self.received) and self.conversation(sock, self.received):
                 pass
-        except (OSError, ssl.SSLError):
-            pass  # the client went away, or refused our certificate
+        except OSError:
+            pass  # the client went away, or refused our certificate (ssl.SSLError is an OSError)
         finally:
             sock.close()
 
