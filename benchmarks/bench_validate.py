@@ -26,7 +26,7 @@ from pathlib import Path
 
 from _common import best_of, cli_env
 
-WHOLE_PROCESS_TARGET = 0.6  # seconds
+WHOLE_PROCESS_TARGET = 1.0  # seconds (issue 15: the plain pydantic path, no generated schema)
 LOAD_CONFIG_TARGET = 0.5  # "well under a second"
 ENV = {"AWS_ACCESS_KEY_ID": "AKIABENCHMARK", "AWS_SECRET_ACCESS_KEY": "bench-secret"}
 

@@ -24,6 +24,7 @@ from providers._errors import (
 )
 from providers._fake import FakeProvider, ProviderCall
 from providers._ratelimit import RateLimiter
+from providers._time import format_time, parse_time
 from providers._types import ACTIVE_STATUSES, STATUSES, ControlAction, Provider, Recording, RecordingStatus
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ __all__ = [
     "ServerError",
     "TransportError",
     "UncertainStartError",
+    "format_time",
+    "parse_time",
 ]
 
 

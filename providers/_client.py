@@ -11,8 +11,8 @@ The token lives in one request header and nowhere else: not in errors, log lines
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -24,14 +24,14 @@ from providers._errors import (
     ConflictError,
     InvalidRequestError,
     InvalidResponseError,
-    NotFoundError,
     ProviderError,
     UncertainStartError,
 )
 from providers._lifecycle import CONTROL_RESULT
 from providers._ratelimit import RateLimiter
 from providers._sender import RetryingSender
-from providers._types import ControlAction, Recording, RecordingStatus
+from providers._time import format_time
+from providers._types import ControlAction, Recording
 from providers._wire import api_error, parse_data, parse_page, parse_recording
 
 __all__ = ["DEFAULT_BASE_URL", "PAGE_SIZE", "RealtimeKitClient"]
@@ -134,24 +134,7 @@ class RealtimeKitClient:
         response, _ = self._http.send("GET", f"recordings/{quote(recording_id, safe='')}", what)
         return parse_recording(self._data(response, what), what)
 
-    def active(self, meeting_id: str) -> Recording | None:
-        what = f"read the active recording of meeting {meeting_id}"
-        response, _ = self._http.send("GET", f"recordings/active-recording/{quote(meeting_id, safe='')}", what)
-        if response.status_code == 404:
-            error = api_error(404, response.headers, response.content, what)
-            if isinstance(error, NotFoundError):
-                return None
-            raise error
-        return parse_recording(self._data(response, what), what, meeting_id=meeting_id)
-
-    def list(
-        self,
-        *,
-        meeting_id: str | None = None,
-        statuses: Iterable[RecordingStatus] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> Iterator[Recording]:
+    def list(self, *, meeting_id: str | None = None, since: datetime | None = None) -> Iterator[Recording]:
         what = "list recordings" + (f" of meeting {meeting_id}" if meeting_id else "")
         params: list[tuple[str, str]] = [
             ("sort_by", "invokedTime"),
@@ -160,11 +143,8 @@ class RealtimeKitClient:
         ]
         if meeting_id is not None:
             params.append(("meeting_id", meeting_id))
-        params.extend(("status", status) for status in statuses)
         if since is not None:
-            params.append(("start_time", _iso(since)))
-        if until is not None:
-            params.append(("end_time", _iso(until)))
+            params.append(("start_time", format_time(since)))
         page_no = 1
         while True:
             response, _ = self._http.send("GET", "recordings", what, params=(*params, ("page_no", str(page_no))))
@@ -198,8 +178,3 @@ class RealtimeKitClient:
         if not 200 <= response.status_code < 300:
             raise api_error(response.status_code, response.headers, response.content, what)
         return parse_data(response.content, what, response.status_code)
-
-
-def _iso(moment: datetime) -> str:
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from providers._types import ACTIVE_STATUSES, ControlAction, Recording, Recordin
 
 __all__ = ["FakeProvider", "ProviderCall"]
 
-ProviderCall = Literal["start", "get", "active", "list", "control"]
+ProviderCall = Literal["start", "get", "list", "control"]
 
 
 @dataclass
@@ -134,36 +134,13 @@ class FakeProvider:
                 raise failure.error
             return replace(self._entry(recording_id, "read").recording, meeting_id=None)
 
-    def active(self, meeting_id: str) -> Recording | None:
-        with self._lock:
-            self.calls.append(("active", meeting_id))
-            failure = self._failure("active")
-            if failure is not None:
-                raise failure.error
-            found = [r for r in self.recordings(meeting_id) if r.status in ACTIVE_STATUSES]
-            return found[-1] if found else None
-
-    def list(
-        self,
-        *,
-        meeting_id: str | None = None,
-        statuses: Iterable[RecordingStatus] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> Iterator[Recording]:
-        wanted = set(statuses)
+    def list(self, *, meeting_id: str | None = None, since: datetime | None = None) -> Iterator[Recording]:
         with self._lock:
             self.calls.append(("list", meeting_id or ""))
             failure = self._failure("list")
             if failure is not None:
                 raise failure.error
-            found = [
-                r
-                for r in self.recordings(meeting_id)
-                if (not wanted or r.status in wanted)
-                and (since is None or r.invoked_time >= since)
-                and (until is None or r.invoked_time <= until)
-            ]
+            found = [r for r in self.recordings(meeting_id) if since is None or r.invoked_time >= since]
         yield from sorted(found, key=lambda r: r.invoked_time)
 
     def control(self, recording_id: str, action: ControlAction) -> Recording:

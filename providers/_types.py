@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -60,22 +60,11 @@ class Provider(Protocol):
         """Read one recording. Raises `NotFoundError` when the API does not know it."""
         ...
 
-    def active(self, meeting_id: str) -> Recording | None:
-        """The meeting's active recording, or None when it has none (the API's 404)."""
-        ...
-
-    def list(
-        self,
-        *,
-        meeting_id: str | None = None,
-        statuses: Iterable[RecordingStatus] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> Iterator[Recording]:
-        """Every recording of the app (or of one meeting) matching the filters, oldest invoked first.
+    def list(self, *, meeting_id: str | None = None, since: datetime | None = None) -> Iterator[Recording]:
+        """Every recording of the app (or of one meeting) invoked at `since` or later, oldest invoked first.
 
         Pages are fetched inside, lazily: a caller that stops iterating sends no further request.
-        `since`/`until` bound `invoked_time` (the API's `start_time`/`end_time`).
+        `since` bounds `invoked_time` (the API's `start_time`).
         """
         ...
 

@@ -25,6 +25,7 @@ from providers._errors import (
     RateLimitedError,
     ServerError,
 )
+from providers._time import parse_time
 from providers._types import STATUSES, Recording, RecordingStatus
 
 __all__ = ["Page", "api_error", "parse_data", "parse_page", "parse_recording", "parse_retry_after"]
@@ -199,9 +200,8 @@ def _time(data: dict[str, Any], key: str, what: str) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        if isinstance(value, str):
+            return parse_time(value)
     except ValueError:
-        moment = None
-    if moment is None:
-        raise InvalidResponseError(f"{what}: the API answered a recording whose {key} is not an ISO time: {value!r}")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        pass
+    raise InvalidResponseError(f"{what}: the API answered a recording whose {key} is not an ISO time: {value!r}")

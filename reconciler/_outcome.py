@@ -15,27 +15,20 @@ Result = Literal["ok", "failed", "uncertain", "skipped"]
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one action of one change.
-
-    `ok` is True (done), False (failed; `uncertain` when a start's outcome is unknown and left for the next run
-    to resolve) or None (not attempted).
-    """
+    """What happened to one action of one change: `result` is "ok" (done), "failed", "uncertain" (a start whose
+    outcome is unknown, left for the next run to resolve) or "skipped" (not attempted)."""
 
     address: str
     action: str
-    ok: bool | None
+    result: Result
     message: str
     recording_id: str | None = None
     status: str | None = None
-    uncertain: bool = False
 
     @property
-    def result(self) -> Result:
-        if self.ok is None:
-            return "skipped"
-        if self.ok:
-            return "ok"
-        return "uncertain" if self.uncertain else "failed"
+    def attempted_and_failed(self) -> bool:
+        """Failed or uncertain: any such outcome makes apply exit 1."""
+        return self.result in ("failed", "uncertain")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,4 +58,4 @@ class ApplyResult:
     @property
     def failed(self) -> int:
         """Actions that did not succeed though attempted (uncertain ones included): any makes apply exit 1."""
-        return sum(1 for outcome in self.outcomes if outcome.ok is False)
+        return sum(1 for outcome in self.outcomes if outcome.attempted_and_failed)

@@ -18,9 +18,23 @@ from datetime import datetime, timedelta
 
 from providers import Provider, Recording
 
-__all__ = ["CLOCK_SKEW", "Resolution", "resolve_uncertain_start"]
+__all__ = ["CLOCK_SKEW", "INTENT_LEAD", "Resolution", "resolve_uncertain_start", "settle_time", "untracked_note"]
 
 CLOCK_SKEW = timedelta(minutes=2)
+# How long before its request leaves an intent may be journaled: apply journals each start's intent as it hands the
+# meeting to a worker, and journals it again when the send comes later than this.
+INTENT_LEAD = timedelta(seconds=1)
+
+
+def settle_time(http_timeout: float) -> timedelta:
+    """How long after its intent a start may still be in the API's hands: the request's timeout, the intent's lead,
+    and a second of margin."""
+    return timedelta(seconds=http_timeout + 1.0) + INTENT_LEAD
+
+
+def untracked_note(recording: Recording, meeting_id: str) -> str:
+    """What is said of a recording of `meeting_id` that resolving a start found and that no address holds."""
+    return f"recording {recording.id} of meeting {meeting_id} is not tracked by any address"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,21 +1,13 @@
-"""Timestamps as the state stores them: ISO 8601 strings in UTC."""
+"""Timestamps as the state stores them: the API's own format (`providers.format_time`), and the clock."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from providers import format_time, parse_time
 
 __all__ = ["format_time", "parse_time", "utc_now"]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> datetime:
-    """Parse what `format_time` (or the API) wrote; naive times are taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

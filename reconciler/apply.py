@@ -11,7 +11,7 @@ The exactly-once rule (design §5) lives here:
 Speed: meetings are handed to the workers in order, at most `parallelism` waiting their turn, and a meeting whose
 first action is a start has its intent journaled as it is handed over, ahead of the send, so no worker waits for
 the disk before sending. An intent that was never sent (a run stopped first) is cleared; one older than
-`_AHEAD_FRESH` when its turn comes (a rate limit held it back) is journaled again, so its time stays that of the send.
+`INTENT_LEAD` when its turn comes (a rate limit held it back) is journaled again, so its time stays that of the send.
 
 Moves and forgets touch no API: they are written to the state in one atomic write before any call. Independent
 meetings go on after a failure. Setting `stop` (first Ctrl-C) stops dispatching: calls in flight finish and are
@@ -39,7 +39,7 @@ from providers import (
 from reconciler._digest import sensitive_digest
 from reconciler._journal_writer import JournalWriter, Written
 from reconciler._outcome import ApplyResult, Outcome
-from reconciler._resolve import resolve_uncertain_start
+from reconciler._resolve import INTENT_LEAD, resolve_uncertain_start, untracked_note
 from reconciler._time import format_time, parse_time, utc_now
 from reconciler.config import DesiredRecording
 from reconciler.plan import Change, Plan
@@ -49,9 +49,6 @@ from state import ClearRecord, IntentRecord, PendingStart, PutRecord, RecordingE
 __all__ = ["ApplyResult", "Outcome", "apply_plan"]
 
 _CONTROLS: dict[str, ControlAction] = {"stop": "stop", "pause": "pause", "resume": "resume"}
-# An intent journaled ahead is sent only this soon after its time: resolving a start after a crash waits
-# `--http-timeout` + 2 s past the intent's time (`_resolve.py`), and that margin must cover the gap.
-_AHEAD_FRESH = timedelta(seconds=1)
 
 
 def apply_plan(
@@ -136,10 +133,10 @@ class _Run:
         for change in changes:
             if change.moved_from is not None and change.moved_from in recordings:
                 recordings[change.address] = recordings.pop(change.moved_from)
-                done.append(Outcome(change.address, "move", True, f"moved from {change.moved_from}"))
+                done.append(Outcome(change.address, "move", "ok", f"moved from {change.moved_from}"))
             if "forget" in change.actions:
                 recordings.pop(change.address, None)
-                done.append(Outcome(change.address, "forget", True, "dropped from state (no API call)"))
+                done.append(Outcome(change.address, "forget", "ok", "dropped from state (no API call)"))
         if done:
             state = self.store.write(dataclasses.replace(state, recordings=recordings), expected_serial=state.serial)
         for outcome in done:
@@ -206,21 +203,21 @@ class _Run:
 
     def skip(self, address: str, actions: Sequence[str], reason: str) -> None:
         for action in actions:
-            self.report(Outcome(address, action, None, f"not attempted: {reason}"))
+            self.report(Outcome(address, action, "skipped", f"not attempted: {reason}"))
 
     def control(self, change: Change, action: ControlAction) -> str:
         entry = self.entries.get(change.address)
         if entry is None:
-            self.report(Outcome(change.address, action, False, "no recording in state to act on"))
+            self.report(Outcome(change.address, action, "failed", "no recording in state to act on"))
             return "failed"
         try:
             recording = self.provider.control(entry.recording_id, action)
         except ProviderError as error:
-            self.report(Outcome(change.address, action, False, error.message, entry.recording_id, entry.status))
+            self.report(Outcome(change.address, action, "failed", error.message, entry.recording_id, entry.status))
             self.stop_if_hopeless(error)
             return "failed"
         self.record(change.address, dataclasses.replace(entry, status=recording.status, updated_at=self.now()))
-        self.report(Outcome(change.address, action, True, "", recording.id, recording.status))
+        self.report(Outcome(change.address, action, "ok", "", recording.id, recording.status))
         return "ok"
 
     def start(self, change: Change, ahead: _Intent | None) -> str:
@@ -230,9 +227,9 @@ class _Run:
         sent: list[PendingStart] = []
 
         def journal_intent() -> None:
-            # Before each attempt leaves, its intent is on disk, timed no earlier than _AHEAD_FRESH before the send.
+            # Before each attempt leaves, its intent is on disk, timed no earlier than INTENT_LEAD before the send.
             nonlocal ahead
-            if ahead is None or self.clock() - ahead.at > _AHEAD_FRESH:
+            if ahead is None or self.clock() - ahead.at > INTENT_LEAD:
                 ahead = self.intend(change.address)
             intent, ahead = ahead, None
             intent.written.wait()
@@ -245,7 +242,7 @@ class _Run:
         except ProviderError as error:
             if sent or ahead is not None:  # an intent is journaled, and the API certainly did nothing with it
                 self.journal.write(ClearRecord(change.address, reason=error.message))
-            self.report(Outcome(change.address, "start", False, error.message))
+            self.report(Outcome(change.address, "start", "failed", error.message))
             self.stop_if_hopeless(error)
             return "failed"
         self.adopt(change.address, started, sent[-1], "")
@@ -264,23 +261,20 @@ class _Run:
                 f"{error.message}; the outcome is unknown ({resolve_error.message}): "
                 "the next plan or apply resolves it before starting again"
             )
-            self.report(Outcome(change.address, "start", False, message, uncertain=True))
+            self.report(Outcome(change.address, "start", "uncertain", message))
             return "unresolved"
         with self.lock:
-            self.warnings.extend(
-                f"recording {extra.id} of meeting {intent.meeting_id} is not tracked by any address"
-                for extra in resolution.untracked
-            )
+            self.warnings.extend(untracked_note(extra, intent.meeting_id) for extra in resolution.untracked)
         if resolution.adopted is None:
             self.journal.write(ClearRecord(change.address, reason="uncertain start created nothing"))
-            self.report(Outcome(change.address, "start", False, f"{error.message}; nothing was created"))
+            self.report(Outcome(change.address, "start", "failed", f"{error.message}; nothing was created"))
             return "failed"
         self.adopt(change.address, resolution.adopted, intent, "confirmed from the API after an uncertain answer")
         return "ok"
 
     def adopt(self, address: str, recording: Recording, intent: PendingStart, message: str) -> None:
         self.record(address, entry_from_recording(recording, intent, self.clock()))
-        self.report(Outcome(address, "start", True, message, recording.id, recording.status))
+        self.report(Outcome(address, "start", "ok", message, recording.id, recording.status))
 
     def now(self) -> str:
         return format_time(self.clock())

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from providers import NotFoundError, Provider, Recording
-from reconciler._resolve import CLOCK_SKEW, resolve_uncertain_start
+from reconciler._resolve import CLOCK_SKEW, resolve_uncertain_start, untracked_note
 from reconciler._time import format_time, parse_time, utc_now
 from state import FINAL_STATUSES, VANISHED, PendingStart, RecordingEntry, State
 
@@ -94,8 +94,7 @@ def refresh_state(
             message = f"an uncertain start created recording {adopted.id} ({adopted.status}): adopted"
             events.append(RefreshEvent(address, "adopted", message, adopted.id))
         for extra in resolution.untracked:
-            message = f"recording {extra.id} of meeting {start.meeting_id} is not tracked by any address"
-            events.append(RefreshEvent(address, "untracked", message, extra.id))
+            events.append(RefreshEvent(address, "untracked", untracked_note(extra, start.meeting_id), extra.id))
 
     to_update = {address: entry for address, entry in recordings.items() if entry.status not in FINAL_STATUSES}
     listed = _list_recent(provider, to_update.values(), clock()) if len(to_update) > LIST_THRESHOLD else {}

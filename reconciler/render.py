@@ -108,15 +108,15 @@ def refresh_lines(events: Iterable[RefreshEvent], style: Style = no_style) -> It
 def outcome_line(outcome: Outcome, style: Style = no_style) -> str:
     """One line per action outcome (apply's output off a terminal)."""
     action = outcome.action
-    if outcome.ok:
+    if outcome.result == "ok":
         verdict = style(_PAST.get(action, action), "green")
         recording = f" {outcome.recording_id}" if outcome.recording_id else ""
         status = f" ({outcome.status})" if outcome.status else ""
         note = f": {outcome.message}" if outcome.message else ""
         return f"{outcome.address}: {verdict}{recording}{status}{note}"
-    if outcome.ok is None:
+    if outcome.result == "skipped":
         return f"{outcome.address}: {style(f'{action} skipped', 'dim')}: {outcome.message}"
-    verdict = "outcome UNKNOWN" if outcome.uncertain else "FAILED"
+    verdict = "outcome UNKNOWN" if outcome.result == "uncertain" else "FAILED"
     return f"{outcome.address}: {style(f'{action} {verdict}', 'red', 'bold')}: {outcome.message}"
 
 

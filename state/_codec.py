@@ -26,7 +26,6 @@ from state._errors import StateFileError
 from state._json import (
     ENTRY_KEYS,
     ShapeError,
-    bulk,
     check_keys,
     encode,
     entry_document,
@@ -51,9 +50,8 @@ def encode_state(state: State) -> bytes:
         f'"serial":{encode(state.serial)},"tool_version":{encode(state.tool_version)},\n'
     )
     recordings, pending = state.recordings, state.pending
-    with bulk():
-        entries = [f"{encode(a)}:{encode(entry_document(recordings[a]))}" for a in sorted(recordings)]
-        starts = [f"{encode(a)}:{encode(pending_document(pending[a]))}" for a in sorted(pending)]
+    entries = [f"{encode(a)}:{encode(entry_document(recordings[a]))}" for a in sorted(recordings)]
+    starts = [f"{encode(a)}:{encode(pending_document(pending[a]))}" for a in sorted(pending)]
     body = _section("recordings", entries) + ",\n" + _section("pending", starts) + "}\n"
     return (header + body).encode("ascii")
 
@@ -84,18 +82,17 @@ def state_document(state: State) -> dict[str, Any]:
 def decode_state(data: bytes, *, source: str) -> State:
     """The state in `data`, checked key by key; raises StateFileError naming `source`."""
     try:
-        with bulk():
-            raw = _check_format(load(data), source)
-            lineage, serial, tool_version = raw["lineage"], raw["serial"], raw["tool_version"]
-            if type(lineage) is not str or not lineage:
-                raise expected("lineage", "a non-empty string", lineage)
-            if type(serial) is not int or serial < 0:
-                raise expected("serial", "a whole number of 0 or more", serial)
-            if type(tool_version) is not str:
-                raise expected("tool_version", "a string", tool_version)
-            recordings = _recordings(raw["recordings"])
-            pending = _pending(raw["pending"])
-            return State(lineage, serial, tool_version, recordings, pending)
+        raw = _check_format(load(data), source)
+        lineage, serial, tool_version = raw["lineage"], raw["serial"], raw["tool_version"]
+        if type(lineage) is not str or not lineage:
+            raise expected("lineage", "a non-empty string", lineage)
+        if type(serial) is not int or serial < 0:
+            raise expected("serial", "a whole number of 0 or more", serial)
+        if type(tool_version) is not str:
+            raise expected("tool_version", "a string", tool_version)
+        recordings = _recordings(raw["recordings"])
+        pending = _pending(raw["pending"])
+        return State(lineage, serial, tool_version, recordings, pending)
     except ShapeError as problem:
         raise StateFileError(
             f"state file {source} is damaged: {problem}. Nothing was changed; restore the previous generation "

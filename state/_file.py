@@ -2,8 +2,8 @@
 
     recordings.state.json           the state; replaced atomically: temp file, fsync, rename, fsync the folder
     recordings.state.json.backup    the generation before the last write (a hard link to the replaced file)
-    recordings.state.json.journal   one JSON record a line, each appended and fsynced before `append` returns
-                                    (threads appending at once share a write and an fsync: `GroupCommit`)
+    recordings.state.json.journal   one JSON record a line; `append` writes its records in one write and fsyncs
+                                    before it returns (apply batches them from one thread: `JournalWriter`)
     recordings.state.json.lock      the owner of the lock, while it is held
 
 All four are created with mode 0600, and the folder when it is missing. Reading creates nothing. A writer
@@ -29,16 +29,14 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from uuid import uuid4
 
+from state._fs import MODE, create_file, fsync_folder, read_all, write_all
 from state._generation import folded_generation, next_generation, stored_state
-from state._group_commit import GroupCommit
 from state._lockfile import LockFile
 from state._model import JournalRecord, State
 from state._protocol import LockInfo
 from state._records import decode_journal, encode_record
 
 __all__ = ["FileStateStore"]
-
-_MODE = 0o600
 
 
 class FileStateStore:
@@ -51,7 +49,6 @@ class FileStateStore:
         self.lock_path = path.with_name(path.name + ".lock")
         self._tool_version = tool_version
         self._lock = LockFile(self.lock_path)
-        self._journal_writer = GroupCommit(self._write_journal)
         self._folder_made = False
 
     # --- state ---------------------------------------------------------------------------------------------
@@ -75,7 +72,7 @@ class FileStateStore:
             return self.read()
         with self._commit() as journal:
             stored = self._stored()
-            journal_data = _read_all(journal)
+            journal_data = read_all(journal)
             result, data = folded_generation(
                 stored,
                 journal_data,
@@ -101,14 +98,14 @@ class FileStateStore:
         self._remove_debris()
         temp = self.path.with_name(f".{self.path.name}.{uuid4().hex}.tmp")
         try:
-            _create(temp, data)
+            create_file(temp, data)
             if previous is not None:
                 self._keep_backup(previous)
             os.replace(temp, self.path)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        _fsync_folder(self.path.parent)
+        fsync_folder(self.path.parent)
 
     def _remove_debris(self) -> None:
         """Remove the temp files of writers killed mid-write: temp files are made only under the commit mutex,
@@ -123,22 +120,21 @@ class FileStateStore:
         temp = self.backup_path.with_name(f".{self.backup_path.name}.{uuid4().hex}.tmp")
         try:
             os.link(self.path, temp)
-            os.chmod(temp, _MODE)
+            os.chmod(temp, MODE)
         except OSError:
             temp.unlink(missing_ok=True)
-            _create(temp, previous)
+            create_file(temp, previous)
         os.replace(temp, self.backup_path)
 
     # --- journal -------------------------------------------------------------------------------------------
 
     def append(self, *records: JournalRecord) -> None:
-        if records:
-            self._journal_writer.append(b"".join(encode_record(record) for record in records))
-
-    def _write_journal(self, lines: bytes) -> None:
+        if not records:
+            return
+        lines = b"".join(encode_record(record) for record in records)
         with self._commit() as journal:
             _drop_torn_tail(journal)
-            _write_all(journal, lines)
+            write_all(journal, lines)
             os.fsync(journal)
 
     def journal(self) -> Iterator[JournalRecord]:
@@ -153,8 +149,8 @@ class FileStateStore:
         """Hold the commit mutex; yields the journal's file descriptor (opened for appending)."""
         self._make_folder()
         try:
-            journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, _MODE)
-            _fsync_folder(self.path.parent)
+            journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, MODE)
+            fsync_folder(self.path.parent)
         except FileExistsError:
             journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND)
         try:
@@ -178,27 +174,6 @@ class FileStateStore:
         self._lock.force_unlock(lock_id)
 
 
-def _create(path: Path, data: bytes) -> None:
-    """A new file holding `data`, on disk before this returns."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE)
-    try:
-        _write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_all(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
-    return os.pread(fd, size, 0) if size else b""
-
-
 def _drop_torn_tail(journal: int) -> None:
     """Cut the remains of an append that a crash cut short, so the next record starts on a line of its own.
 
@@ -214,11 +189,3 @@ def _drop_torn_tail(journal: int) -> None:
         end = start
     if end != size:
         os.ftruncate(journal, end)
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

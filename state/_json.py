@@ -7,10 +7,8 @@ string, found the number 7`); the reader of each file turns it into the error th
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +17,6 @@ from state._model import IntentRecord, PendingStart, RecordingEntry
 __all__ = [
     "ENTRY_KEYS",
     "ShapeError",
-    "bulk",
     "check_keys",
     "encode",
     "entry_document",
@@ -49,21 +46,6 @@ def _plain(value: object) -> object:
 
 
 encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_plain).encode
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole state is built or taken apart.
-
-    Hundreds of thousands of new dicts trigger it over and over although they hold no cycle; pausing it makes
-    a 100,000-entry state read about twice as fast."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def entry_document(entry: RecordingEntry) -> dict[str, Any]:

@@ -23,13 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from state._errors import LockNotFoundError, StateLockedError
+from state._fs import MODE, read_all
 from state._owner import new_lock_info
 from state._protocol import LockInfo
 from state._records import decode_lock_info, encode_lock_info
 
 __all__ = ["LockFile"]
 
-_MODE = 0o600
 _FIRST_BACKOFF = 0.01  # seconds before the second try; doubled after each try
 _MAX_BACKOFF = 0.5
 _GRACE_TRIES = 3  # extra tries, at the deadline, for a holder that has not written its name yet
@@ -60,7 +60,7 @@ class LockFile:
         except FileNotFoundError:
             raise LockNotFoundError(f"the state is not locked (there is no {self.path}); nothing to unlock") from None
         try:
-            holder = decode_lock_info(_read_all(fd))
+            holder = decode_lock_info(read_all(fd))
             if holder is None or holder.id != lock_id:
                 current = "names no lock ID" if holder is None else f"holds lock ID {holder.id}"
                 raise LockNotFoundError(
@@ -100,21 +100,16 @@ class LockFile:
         # A configuration kept in git may name a state folder that git does not keep while it is empty.
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _MODE)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, MODE)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = decode_lock_info(_read_all(fd))
+                holder = decode_lock_info(read_all(fd))
                 os.close(fd)
                 return None, holder
             if _same_file(fd, self.path):
                 return fd, None
             os.close(fd)  # released and removed between our open and our flock: try the file there now
-
-
-def _read_all(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
-    return os.pread(fd, size, 0) if size else b""
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -113,7 +113,7 @@ def test_unresolvable_start_stays_pending_and_is_never_resent() -> None:
     fake.fail_next("list", ServerError("503", status=503))
     result, state = run({"a.main": declared("a.main", 1)}, fake, store)
     assert result.failed == 1
-    assert result.outcomes[0].uncertain
+    assert result.outcomes[0].result == "uncertain"
     assert "a.main" in state.pending
     # a plan without refresh holds the address back
     plan = make_plan({"a.main": declared("a.main", 1)}, state, refreshed=False)
@@ -128,7 +128,7 @@ def test_failure_of_one_meeting_does_not_stop_others() -> None:
     result, state = run(desired, fake, store)
     assert result.failed == 1
     assert set(state.recordings) == {"b.main", "c.main"}
-    (failed,) = [o for o in result.outcomes if o.ok is False]
+    (failed,) = [o for o in result.outcomes if o.attempted_and_failed]
     assert failed.address == "a.main"
     assert "already has an active recording" in failed.message
     assert state.pending == {}  # a refused start is settled: nothing was created
@@ -198,7 +198,7 @@ def test_failed_stop_skips_the_start() -> None:
     run(desired, fake, store)
     fake.fail_next("control", NotFoundError("gone", status=404))
     result, _ = run(desired, fake, store, replace=["a.main"])
-    assert [(o.action, o.ok) for o in result.outcomes] == [("stop", False), ("start", None)]
+    assert [(o.action, o.result) for o in result.outcomes] == [("stop", "failed"), ("start", "skipped")]
     assert len(fake.start_bodies) == 1
 
 
@@ -223,7 +223,7 @@ def test_stop_event_skips_what_was_not_dispatched() -> None:
     stop.set()
     result = apply_plan(make_plan(desired, state), desired, fake, store, state, stop=stop)
     assert result.interrupted
-    assert all(o.ok is None for o in result.outcomes)
+    assert all(o.result == "skipped" for o in result.outcomes)
     assert fake.start_bodies == []
 
 

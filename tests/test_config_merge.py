@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import Config, load_config
+from reconciler.config._load import config_files
+from reconciler.config._state_table import read_state_table
 from reconciler.errors import ConfigError
 
 A_ID = "97440c6a-140b-40a9-9499-b23fd7a3868a"
@@ -204,8 +206,32 @@ def test_state_path_is_relative_to_its_file(tmp_path: Path) -> None:
 
     config = load_config(folder / "recordings.toml", {})
 
-    assert config.state_path == folder / "state" / "prod.json"
-    assert load(tmp_path, "").state_path is None
+    assert config.state.path == folder / "state" / "prod.json"
+    assert load(tmp_path, "").state.path is None
+
+
+def test_the_state_table_read_alone_is_the_one_the_whole_load_reads(tmp_path: Path) -> None:
+    """`state list` and friends read `[state]` without validating the rest: same path, same conflicts."""
+    folder = write(
+        tmp_path / "team",
+        {
+            "a.toml": '[state]\npath = "${env:STATE_DIR}/s.json"\n[defaults]\nmax_seconds = 1\n',  # invalid elsewhere
+            "b.toml": '[state]\npath = "./states/s.json"\n',
+        },
+    )
+    env = {"STATE_DIR": "states"}
+    assert read_state_table(config_files(folder), env).path == folder / "states" / "s.json"
+    with pytest.raises(ConfigError):
+        load_config(folder, env)  # max_seconds = 1 is refused by the whole load only
+
+    (folder / "b.toml").write_text('[state]\npath = "other.json"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as alone:
+        read_state_table(config_files(folder), env)
+    (folder / "a.toml").write_text('[state]\npath = "${env:STATE_DIR}/s.json"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as whole:
+        load_config(folder, env)
+    assert [p.summary for p in alone.value.details] == [p.summary for p in whole.value.details]
+    assert "state.path is also set, to a different value, in" in alone.value.details[0].summary
 
 
 def test_a_folder_merges_every_toml_file(tmp_path: Path) -> None:
@@ -225,7 +251,7 @@ def test_a_folder_merges_every_toml_file(tmp_path: Path) -> None:
     assert config.files == (folder / "a.toml", folder / "b.toml")
     assert sorted(config.recordings) == ["a.default", "b.default"]
     assert config.recordings["a.default"].body == {"video_config": {"codec": "H264", "width": 640}}
-    assert (config.account_id, config.app_id, config.state_path) == ("acc", "app", folder / "s.json")
+    assert (config.account_id, config.app_id, config.state.path) == ("acc", "app", folder / "s.json")
     assert [moved.to_address for moved in config.moved] == ["b.default"]
     assert config.recordings["b.default"].location.file == folder / "b.toml"
 

@@ -73,7 +73,7 @@ def test_it_announces_the_url_and_token_serves_and_stops_on_sigterm() -> None:
         assert running.export == f"export CLOUDFLARE_BASE_URL={running.url} CLOUDFLARE_API_TOKEN=demo-token"
         with RealtimeKitClient(account_id="acc", app_id="app", token="demo-token", base_url=running.url) as client:
             assert client.start(MEETING, {}).status == "INVOKED"
-            assert client.active(MEETING) is not None
+            assert [r.meeting_id for r in client.list(meeting_id=MEETING)] == [MEETING]
         code, rest, err = running.stop(signal.SIGTERM)
         assert code == 0, err
         assert "Stopped after 2 API requests; 1 recordings created." in rest

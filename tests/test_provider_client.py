@@ -254,17 +254,13 @@ def test_a_429_pauses_every_caller_of_the_client(make: Any) -> None:
     ],
     ids=["connect-error", "read-timeout", "dropped", "500", "502", "503-html", "429"],
 )
-@pytest.mark.parametrize("call", ["get", "control", "active"])
+@pytest.mark.parametrize("call", ["get", "control"])
 def test_reads_and_controls_are_retried(make: Any, first: Step, call: str) -> None:
     client, script = make(first, ok(recording(status="PAUSED")))
     if call == "get":
         assert client.get("r1").status == "PAUSED"
-    elif call == "control":
-        assert client.control("r1", "pause").status == "PAUSED"
     else:
-        active = client.active(MEETING)
-        assert active is not None
-        assert active.meeting_id == MEETING
+        assert client.control("r1", "pause").status == "PAUSED"
     assert len(script.requests) == 2
 
 
@@ -321,15 +317,10 @@ def test_a_control_refused_at_once_is_not_second_guessed(make: Any) -> None:
     assert len(script.requests) == 1
 
 
-def test_active_is_none_on_the_api_404(make: Any) -> None:
-    client, _ = make(fail(404, "No active recording found"))
-    assert client.active(MEETING) is None
-
-
-def test_active_404_without_the_envelope_is_not_taken_for_no_recording(make: Any) -> None:
+def test_a_404_without_the_envelope_is_not_taken_for_no_recording(make: Any) -> None:
     client, _ = make(httpx.Response(404, text="<html>no such route</html>"))
     with pytest.raises(InvalidResponseError, match="CLOUDFLARE_BASE_URL"):
-        client.active(MEETING)
+        client.get("r1")
 
 
 def paged(total: int, cap: int = 100) -> Callable[[httpx.Request], httpx.Response]:
@@ -371,12 +362,14 @@ def test_list_is_lazy(make: Any) -> None:
 def test_list_sends_its_filters(make: Any) -> None:
     client, script = make(paged(0))
     since = datetime(2025, 3, 1, 11, 0, tzinfo=timezone(timedelta(hours=1)))
-    list(client.list(meeting_id=MEETING, statuses=["RECORDING", "PAUSED"], since=since, until=datetime(2025, 3, 2)))
+    list(client.list(meeting_id=MEETING, since=since))
     query = parse_qs(script.requests[0].url.query.decode())
     assert query["meeting_id"] == [MEETING]
-    assert query["status"] == ["RECORDING", "PAUSED"]
     assert query["start_time"] == ["2025-03-01T10:00:00.000Z"]
-    assert query["end_time"] == ["2025-03-02T00:00:00.000Z"]  # a naive `until` is taken as UTC
+    list(client.list(since=datetime(2025, 3, 2)))
+    later = parse_qs(script.requests[1].url.query.decode())
+    assert later["start_time"] == ["2025-03-02T00:00:00.000Z"]  # a naive time is taken as UTC
+    assert "meeting_id" not in later
 
 
 def test_the_token_never_leaks(make: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -390,7 +383,7 @@ def test_the_token_never_leaks(make: Any, caplog: pytest.LogCaptureFixture) -> N
     ]
     messages = [repr(make()[0])]
     for step in steps:
-        for call in ("start", "get", "control", "list", "active"):
+        for call in ("start", "get", "control", "list"):
             client, _ = make(step, attempts=2)
             try:
                 if call == "start":
@@ -399,10 +392,8 @@ def test_the_token_never_leaks(make: Any, caplog: pytest.LogCaptureFixture) -> N
                     client.get("r1")
                 elif call == "control":
                     client.control("r1", "stop")
-                elif call == "list":
-                    list(client.list())
                 else:
-                    client.active(MEETING)
+                    list(client.list())
             except ProviderError as error:
                 chain: BaseException | None = error
                 while chain is not None:

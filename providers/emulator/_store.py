@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from providers._lifecycle import CONTROL_RESULT, control_refusal
+from providers._time import format_time
 from providers._types import ACTIVE_STATUSES, ControlAction, RecordingStatus
 from providers.emulator._validation import ListQuery
 
@@ -30,9 +31,8 @@ _MAX_SECONDS = 86400
 
 
 def iso(moment: float | None) -> str | None:
-    if moment is None:
-        return None
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """An emulator time (epoch seconds) as the API writes times."""
+    return None if moment is None else format_time(datetime.fromtimestamp(moment, UTC))
 
 
 @dataclass

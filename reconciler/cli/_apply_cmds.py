@@ -94,10 +94,8 @@ def _execute(
     args: argparse.Namespace, console: Console, *, config: Config, store: FileStateStore, state: State, plan: Plan
 ) -> int:
     from reconciler.apply import apply_plan
-    from reconciler.cli import collect_cycles_again
     from reconciler.cli._progress import ApplyProgress
 
-    collect_cycles_again()  # calls may run for hours: collect the garbage of HTTP exchanges as it comes
     total = sum(1 for change in plan.changes for action in change.actions if action != "no-op")
     progress = ApplyProgress.for_console(console, total, json_output=args.json)
     stop = threading.Event()
@@ -121,7 +119,7 @@ def _execute(
 def _print_summary(console: Console, result: ApplyResult, *, json_output: bool) -> None:
     from reconciler.render import apply_summary_line
 
-    done = Counter(outcome.action for outcome in result.outcomes if outcome.ok)
+    done = Counter(outcome.action for outcome in result.outcomes if outcome.result == "ok")
     if json_output:
         console.json(
             {

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler import __version__
-from reconciler.cli._paths import config_path, default_state_path
+from reconciler.cli._paths import config_path, state_path
 from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,13 +43,7 @@ def open_store(args: argparse.Namespace, config: Config) -> FileStateStore:
     """The state named by `--state`, else by the configuration's `[state] path`, else the default beside it."""
     from state import FileStateStore
 
-    if args.state is not None:
-        path = Path(args.state)
-    elif config.state_path is not None:
-        path = config.state_path
-    else:
-        path = default_state_path(config_path(args.config))
-    return FileStateStore(path, tool_version=__version__)
+    return FileStateStore(state_path(args.state, args.config, config.state), tool_version=__version__)
 
 
 def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
@@ -78,6 +71,7 @@ def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
 
 
 def settle_time(args: argparse.Namespace) -> timedelta:
-    """How long after a start's intent the API may still act on the start: the request timeout, plus a margin that
-    covers the second at most between an intent journaled ahead and its send (`apply._AHEAD_FRESH`)."""
-    return timedelta(seconds=args.http_timeout + 2.0)
+    """How long after a start's intent the API may still act on the start (`reconciler._resolve.settle_time`)."""
+    from reconciler._resolve import settle_time
+
+    return settle_time(args.http_timeout)

@@ -16,9 +16,7 @@ __all__ = ["run_emulator"]
 
 def run_emulator(args: argparse.Namespace) -> int:
     from providers.emulator import DEFAULT_TOKEN, EmulatorServer, FaultConfig
-    from reconciler.cli import collect_cycles_again
 
-    collect_cycles_again()  # a server runs for long
     console = Console.from_args(args.no_color)
     token_from_env = args.token is None and bool(os.environ.get("CLOUDFLARE_API_TOKEN"))
     token = args.token or os.environ.get("CLOUDFLARE_API_TOKEN") or DEFAULT_TOKEN

@@ -36,7 +36,7 @@ class ApplyProgress:
             self.console.print(outcome_line(outcome, self.console.style))
             self.console.out.flush()
         else:
-            if outcome.ok is False:
+            if outcome.attempted_and_failed:
                 self._clear()
                 self.console.err.write(outcome_line(outcome, self.console.style) + "\n")
             self._draw()

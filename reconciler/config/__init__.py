@@ -15,12 +15,14 @@ from reconciler.config._desired import (
     DesiredStatus,
     Moved,
     SourceLocation,
+    StateTable,
 )
 
 if TYPE_CHECKING:
     from reconciler.config._load import load_config
     from reconciler.config._problems import Problem
     from reconciler.config._schema import config_json_schema
+    from reconciler.config._state_table import read_state_table
 
 __all__ = [
     "SENSITIVE_PATHS",
@@ -30,8 +32,10 @@ __all__ = [
     "Moved",
     "Problem",
     "SourceLocation",
+    "StateTable",
     "config_json_schema",
     "load_config",
+    "read_state_table",
 ]
 
 # The loader imports pydantic (a tenth of a second): only load it for the commands that read a configuration.
@@ -39,6 +43,7 @@ _LAZY = {
     "load_config": "reconciler.config._load",
     "Problem": "reconciler.config._problems",
     "config_json_schema": "reconciler.config._schema",
+    "read_state_table": "reconciler.config._state_table",
 }
 
 

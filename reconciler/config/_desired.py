@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["SENSITIVE_PATHS", "Config", "DesiredRecording", "DesiredStatus", "Moved", "SourceLocation"]
+__all__ = [
+    "SENSITIVE_PATHS",
+    "Config",
+    "DesiredRecording",
+    "DesiredStatus",
+    "Moved",
+    "SourceLocation",
+    "StateTable",
+]
 
 DesiredStatus = Literal["recording", "paused", "stopped"]
 
@@ -90,6 +98,14 @@ class Moved:
 
 
 @dataclass(frozen=True, slots=True)
+class StateTable:
+    """What the configuration's `[state]` tables say (`_state_table.py` reads them). `path` is None when no file
+    sets it; it is relative to the working folder (the file's own folder joined in)."""
+
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """A validated configuration: one file, or every `*.toml` of a folder merged."""
 
@@ -98,6 +114,6 @@ class Config:
     meeting_count: int
     account_id: str | None = None
     app_id: str | None = None
-    state_path: Path | None = None
+    state: StateTable = field(default_factory=StateTable)
     moved: tuple[Moved, ...] = ()
     warnings: tuple[str, ...] = field(default=())

@@ -2,13 +2,12 @@
 
 The steps: read and check each file (`_read`), combine the files (`_merge`), build the desired set and check
 the rules across fields (`_build`). What only problems need is paid for only when there are problems: lines
-are looked up for what is reported (problems and warnings), and pydantic itself is imported only to explain
-an error (`_explain`); a valid run checks the files with pydantic-core alone (`_validator`).
+are looked up for what is reported (problems and warnings), and explaining an error in the models' words
+(`_explain`) is imported only when there is one.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,12 +18,13 @@ from pydantic_core import ValidationError
 from reconciler.config._build import build_desired
 from reconciler.config._desired import SENSITIVE_PATHS, Config
 from reconciler.config._merge import Merged, merge_sources
+from reconciler.config._models import FILE_ADAPTER
 from reconciler.config._problems import Keys, Problem, format_path
 from reconciler.config._read import Source, read_source
-from reconciler.config._validator import file_validator
+from reconciler.config._state_table import combine_state_tables
 from reconciler.errors import ConfigError
 
-__all__ = ["PROVIDER_ENV", "load_config"]
+__all__ = ["PROVIDER_ENV", "config_files", "load_config"]
 
 # [provider] keys and the environment variables that fill them when the files do not.
 PROVIDER_ENV: Mapping[str, str] = {"account_id": "CLOUDFLARE_ACCOUNT_ID", "app_id": "REALTIMEKIT_APP_ID"}
@@ -37,23 +37,12 @@ def load_config(path: Path, env: Mapping[str, str]) -> Config:
     resolved from `env`, which also fills a missing `[provider]` account_id / app_id. Raises `ConfigError`
     listing every problem of every file."""
     files = _config_files(path)
-    # A large file becomes a million small objects that all live to the end: collecting garbage while they are
-    # made would only rescan them (a third of the time of a 10,000-meeting file).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _load(files, env)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _load(files: list[Path], env: Mapping[str, str]) -> Config:
     problems: list[Problem] = []
     sources = [source for file in files if (source := read_source(file, env, problems)) is not None]
     merged = merge_sources(sources, problems)
     provider = _provider(merged, env, files[0], problems)
     desired = build_desired(merged, problems)
+    state = combine_state_tables(sources, problems)
     if problems:
         located = _located(problems, sources, files)
         raise ConfigError([problem.message for problem in located], located)
@@ -63,21 +52,27 @@ def _load(files: list[Path], env: Mapping[str, str]) -> Config:
         meeting_count=desired.meeting_count,
         account_id=provider.get("account_id"),
         app_id=provider.get("app_id"),
-        state_path=merged.state_path,
+        state=state,
         moved=tuple(desired.moved),
         warnings=tuple(_literal_secrets(sources)),
     )
 
 
-def _config_files(path: Path) -> list[Path]:
+def config_files(path: Path) -> list[Path]:
+    """The files a configuration path stands for: every `*.toml` of a folder, sorted, or the file itself
+    (none when there is nothing at `path`)."""
     if path.is_dir():
-        files = sorted(file for file in path.glob("*.toml") if file.is_file())
-        if files:
-            return files
+        return sorted(file for file in path.glob("*.toml") if file.is_file())
+    return [path] if path.is_file() else []
+
+
+def _config_files(path: Path) -> list[Path]:
+    files = config_files(path)
+    if files:
+        return files
+    if path.is_dir():
         summary = f"the configuration folder {path} holds no *.toml file"
         problem = Problem(path, (), "*.toml files", "none", summary=summary)
-    elif path.is_file():
-        return [path]
     else:
         summary = f"configuration {path} not found; pass -c PATH"
         problem = Problem(path, (), "a configuration file or folder", "nothing there", summary=summary)
@@ -88,7 +83,7 @@ def _provider(merged: Merged, env: Mapping[str, str], file: Path, problems: list
     """The files' [provider] values, completed from the environment (checked like the files' own)."""
     from_env = {key: env[name] for key, name in PROVIDER_ENV.items() if key not in merged.provider and env.get(name)}
     try:
-        file_validator().validate_python({"provider": from_env})
+        FILE_ADAPTER.validate_python({"provider": from_env})
     except ValidationError as error:
         from reconciler.config._explain import from_pydantic
 

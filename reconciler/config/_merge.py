@@ -2,10 +2,9 @@
 
 - `[meetings.*]`: each meeting key is defined in one file; a key (and so any address) defined twice is an
   error naming both files.
-- `[provider]`, `[state]` and `[defaults]`: one table spread over the files. A key may be set in several files
-  only with the same value (`[state] path` compared after resolving it against each file's folder); different
-  values are an error naming both files. `[defaults]` tables merge deeply, so one file may set
-  `video_config.codec` and another `video_config.width`.
+- `[provider]` and `[defaults]`: one table spread over the files (`[state]` too, read by `_state_table`). A key
+  may be set in several files only with the same value; different values are an error naming both files.
+  `[defaults]` tables merge deeply, so one file may set `video_config.codec` and another `video_config.width`.
 - `[[moved]]`: the entries of all files together.
 
 A single file goes through the same code, so both cases behave alike.
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from reconciler.config._problems import Keys, Problem, format_path
@@ -30,7 +28,6 @@ class Merged:
     the models refused is still here, and readers must check types)."""
 
     provider: dict[str, str] = field(default_factory=dict)
-    state_path: Path | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     # Top-level field of [defaults] → the first file that sets it (for messages about defaults).
     defaults_origin: dict[str, Source] = field(default_factory=dict)
@@ -67,11 +64,6 @@ def merge_sources(sources: Sequence[Source], problems: list[Problem]) -> Merged:
             for key, value in provider.items():
                 if isinstance(value, str) and claim(source, ("provider", key), value):
                     merged.provider[key] = value
-        state = document.get("state")
-        if isinstance(state, dict) and isinstance(state.get("path"), str) and state["path"]:
-            path = source.file.parent / state["path"]
-            if claim(source, ("state", "path"), path):
-                merged.state_path = path
         defaults = document.get("defaults")
         if isinstance(defaults, dict):
             for keys, value in _leaves(defaults, ("defaults",)):

@@ -8,8 +8,6 @@ credentials, audio with VP8/VP9, several active recordings) live in `_rules.py`.
 JSON Schema that editors use (`_schema.py`).
 
 They are `TypedDict`s: one call validates a whole file in pydantic-core, with no model instance per recording.
-Building their validator imports pydantic and compiles the schema, which takes longer than validating 10,000
-meetings: `_validator.py` keeps the compiled schema so that a run needs pydantic-core alone.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from pydantic_core import ValidationError
 
 from reconciler.config._desired import SourceLocation
 from reconciler.config._env import EnvProblem, substitute_env
+from reconciler.config._models import FILE_ADAPTER
 from reconciler.config._problems import Keys, Problem, is_sensitive
-from reconciler.config._validator import file_validator
 
 if TYPE_CHECKING:
     from reconciler.config._lines import KeyLines
@@ -79,7 +79,7 @@ def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> 
     source = Source(file, text, raw, substitution.from_env)
     problems += _env_problems(source, substitution.problems)
     try:
-        file_validator().validate_python(source.document)
+        FILE_ADAPTER.validate_python(source.document)
     except ValidationError as error:
         from reconciler.config._explain import from_pydantic
 

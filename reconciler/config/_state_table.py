@@ -1,0 +1,84 @@
+"""Where the state lives: the `[state]` tables of the configuration's files, read one way for every command.
+
+`load_config` reads them with the rest of the configuration. The commands that only read or edit the state
+(`state list`, `show`, `force-unlock`, ...) read them alone with `read_state_table`, without validating anything
+else, so that they work where the secrets are not set. Either way `path` is relative to the file that sets it,
+`${env:NAME}` is resolved, and two files that set it differently are an error naming both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import tomli
+
+from reconciler.config._desired import StateTable
+from reconciler.config._env import substitute_env
+from reconciler.config._problems import Problem
+from reconciler.config._read import Source
+from reconciler.errors import ConfigError
+
+__all__ = ["StateTable", "combine_state_tables", "read_state_table"]
+
+
+def combine_state_tables(sources: Iterable[Source], problems: list[Problem]) -> StateTable:
+    """The `[state]` tables of `sources` (values resolved) as one; each conflict or bad value goes to `problems`.
+    A value of the wrong type was also reported by the models: it is skipped here."""
+    path: Path | None = None
+    first: Source | None = None
+    for source in sources:
+        table = source.document.get("state")
+        value = table.get("path") if isinstance(table, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        here = source.file.parent / value
+        if first is None or path is None:
+            path, first = here, source
+        elif here != path:
+            where = f"{first.file}:{first.line_of(('state', 'path')) or '?'}"
+            summary = f"state.path is also set, to a different value, in {where}; set it in one file"
+            problems.append(
+                Problem(
+                    source.file,
+                    ("state", "path"),
+                    f"the same value as in {where}",
+                    "a different value",
+                    summary=summary,
+                )
+            )
+    return StateTable(path=path)
+
+
+def read_state_table(files: Iterable[Path], env: Mapping[str, str]) -> StateTable:
+    """The `[state]` tables of `files` alone. Raises `ConfigError` when a file cannot be read as TOML, or its
+    `[state]` table is wrong (each problem names the file and line)."""
+    problems: list[Problem] = []
+    sources = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+            document = tomli.loads(text)
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
+            found = getattr(error, "msg", None) or getattr(error, "strerror", None) or str(error)
+            problems.append(Problem(file, (), "a TOML file", found, summary=f"cannot read its [state] table: {found}"))
+            continue
+        table = document.get("state")
+        state = {"state": table} if isinstance(table, dict) else {}
+        substitution = substitute_env(state, env)
+        for unresolved in substitution.problems:
+            name = f"{unresolved.reference}, an unset variable" if unresolved.name else "a malformed ${...}"
+            problems.append(Problem(file, unresolved.keys, "a path", name))
+        if isinstance(table, dict) and "path" in table and not (isinstance(table["path"], str) and table["path"]):
+            problems.append(Problem(file, ("state", "path"), "a non-empty string", "something else"))
+        sources.append(Source(file, text, state, substitution.from_env))
+    table = combine_state_tables(sources, problems)
+    if problems:
+        located = [problem.at_line(_line(problem, sources)) for problem in problems]
+        raise ConfigError([f"{problem.message} (or pass --state)" for problem in located], located)
+    return table
+
+
+def _line(problem: Problem, sources: list[Source]) -> int | None:
+    source = next((source for source in sources if source.file == problem.file), None)
+    return source.line_of(problem.keys) if source is not None and problem.keys else problem.line
