@@ -25,7 +25,16 @@ from providers._errors import (
 from providers._fake import FakeProvider, ProviderCall
 from providers._ratelimit import RateLimiter
 from providers._time import format_time, parse_time
-from providers._types import ACTIVE_STATUSES, STATUSES, ControlAction, Provider, Recording, RecordingStatus
+from providers._types import (
+    ACTIVE_STATUSES,
+    STATUSES,
+    ControlAction,
+    Provider,
+    Recording,
+    RecordingStatus,
+    StartedBy,
+    is_plain_id,
+)
 
 if TYPE_CHECKING:
     from providers._client import DEFAULT_BASE_URL, PAGE_SIZE, RealtimeKitClient
@@ -52,9 +61,11 @@ __all__ = [
     "Recording",
     "RecordingStatus",
     "ServerError",
+    "StartedBy",
     "TransportError",
     "UncertainStartError",
     "format_time",
+    "is_plain_id",
     "parse_time",
 ]
 

@@ -4,7 +4,10 @@ Sending, with the retry policy and the shared rate limiter, is `RetryingSender`'
 module adds on top:
 - an unreadable 2xx or a 5xx answer to a start raises `UncertainStartError`: the recording may exist;
 - a PUT retried after a doubt may find its own first attempt already applied (a second `stop` is refused); the
-  client then reads the recording and returns it when it is in the status the action leads to.
+  client then reads the recording and returns it when it is in the status the action leads to;
+- every id that goes into a URL (account, app, meeting, recording) is a plain identifier, checked before any
+  request: an id such as `..` would make a request address another resource;
+- the API's clock, measured from every answer (`ApiClock`), is what `api_time()` reports.
 
 The token lives in one request header and nowhere else: not in errors, log lines or `repr`.
 """
@@ -19,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from providers._clock import ApiClock
 from providers._errors import (
     AuthenticationError,
     ConflictError,
@@ -31,7 +35,7 @@ from providers._lifecycle import CONTROL_RESULT
 from providers._ratelimit import RateLimiter
 from providers._sender import RetryingSender
 from providers._time import format_time
-from providers._types import ControlAction, Recording
+from providers._types import ControlAction, Recording, is_plain_id
 from providers._wire import api_error, parse_data, parse_page, parse_recording
 
 __all__ = ["DEFAULT_BASE_URL", "PAGE_SIZE", "RealtimeKitClient"]
@@ -66,6 +70,9 @@ class RealtimeKitClient:
             raise AuthenticationError("the API token is empty or malformed; check CLOUDFLARE_API_TOKEN")
         if not account_id or not app_id:
             raise ProviderError("the account id and the app id are both required")
+        for name, value in (("account id", account_id), ("app id", app_id)):
+            if not is_plain_id(value):
+                raise ProviderError(f"the {name} {value!r} is not a plain identifier (letters, digits, - and _)")
         self.account_id = account_id
         self.app_id = app_id
         self.base_url = base_url.rstrip("/")
@@ -80,6 +87,7 @@ class RealtimeKitClient:
             },
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             limiter=RateLimiter(rate, max_per_window=max_per_window),
+            clock=ApiClock(),
             attempts=attempts,
             backoff=backoff,
             transport=transport,
@@ -108,6 +116,7 @@ class RealtimeKitClient:
         self, meeting_id: str, body: Mapping[str, Any], *, before_send: Callable[[], None] | None = None
     ) -> Recording:
         what = f"start a recording of meeting {meeting_id}"
+        _check_id("meeting", meeting_id, what)
         if "meeting_id" in body:
             raise InvalidRequestError(f"{what}: the body must not carry meeting_id (it is sent from the argument)")
         response, _ = self._http.send(
@@ -131,11 +140,14 @@ class RealtimeKitClient:
 
     def get(self, recording_id: str) -> Recording:
         what = f"read recording {recording_id}"
+        _check_id("recording", recording_id, what)
         response, _ = self._http.send("GET", f"recordings/{quote(recording_id, safe='')}", what)
         return parse_recording(self._data(response, what), what)
 
     def list(self, *, meeting_id: str | None = None, since: datetime | None = None) -> Iterator[Recording]:
         what = "list recordings" + (f" of meeting {meeting_id}" if meeting_id else "")
+        if meeting_id is not None:
+            _check_id("meeting", meeting_id, what)
         params: list[tuple[str, str]] = [
             ("sort_by", "invokedTime"),
             ("sort_order", "ASC"),
@@ -156,10 +168,13 @@ class RealtimeKitClient:
                 return
             page_no += 1
 
-    def control(self, recording_id: str, action: ControlAction) -> Recording:
+    def control(
+        self, recording_id: str, action: ControlAction, *, before_send: Callable[[], None] | None = None
+    ) -> Recording:
         what = f"{action} recording {recording_id}"
+        _check_id("recording", recording_id, what)
         path = f"recordings/{quote(recording_id, safe='')}"
-        response, doubted = self._http.send("PUT", path, what, json={"action": action})
+        response, doubted = self._http.send("PUT", path, what, json={"action": action}, before=before_send)
         try:
             return parse_recording(self._data(response, what), what)
         except (InvalidRequestError, ConflictError):
@@ -172,9 +187,25 @@ class RealtimeKitClient:
                 return recording
             raise
 
+    def check_access(self) -> None:
+        what = f"check access to app {self.app_id} of account {self.account_id}"
+        params = (("sort_by", "invokedTime"), ("per_page", "1"), ("page_no", "1"))
+        response, _ = self._http.send("GET", "recordings", what, params=params)
+        if response.status_code != 200:
+            raise api_error(response.status_code, response.headers, response.content, what)
+        parse_page(response.content, what)
+
+    def api_time(self) -> datetime | None:
+        return self._http.clock.now()
+
     # Transport.
 
     def _data(self, response: httpx.Response, what: str) -> dict[str, Any]:
         if not 200 <= response.status_code < 300:
             raise api_error(response.status_code, response.headers, response.content, what)
         return parse_data(response.content, what, response.status_code)
+
+
+def _check_id(kind: str, value: str, what: str) -> None:
+    if not is_plain_id(value):
+        raise InvalidRequestError(f"{what}: {value!r} is not a plain {kind} id (letters, digits, - and _); not sent")

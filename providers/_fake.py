@@ -3,7 +3,7 @@
 It keeps the API's rules (one active recording per meeting unless both sides allow multiple, the control
 transitions of `providers._lifecycle`, 404 for unknown ids) without a network or the passage of time: statuses
 change only through `control` and `set_status`. Ids are deterministic (`00000000-0000-4000-8000-000000000001`, ...)
-and the clock is injectable. Failures are scripted per call:
+and the clock is injectable; it is the API's clock (`api_time`). Failures are scripted per call:
 
     fake.fail_next("start", UncertainStartError("timed out", meeting_id=m), after_change=True)
 
@@ -22,11 +22,12 @@ from typing import Any, Literal
 
 from providers._errors import ConflictError, InvalidRequestError, NotFoundError, ProviderError
 from providers._lifecycle import CONTROL_RESULT, control_refusal
-from providers._types import ACTIVE_STATUSES, ControlAction, Recording, RecordingStatus
+from providers._types import ACTIVE_STATUSES, ControlAction, Recording, RecordingStatus, StartedBy
 
 __all__ = ["FakeProvider", "ProviderCall"]
 
-ProviderCall = Literal["start", "get", "list", "control"]
+ProviderCall = Literal["start", "get", "list", "control", "check"]
+_BY_TOKEN = StartedBy(reason="API_CALL", caller_type="ORGANIZATION")
 
 
 @dataclass
@@ -74,11 +75,17 @@ class FakeProvider:
         status: RecordingStatus = "RECORDING",
         allow_multiple: bool = False,
         invoked_time: datetime | None = None,
+        started_by: StartedBy = _BY_TOKEN,
     ) -> Recording:
-        """A recording started outside the tool (no call logged)."""
+        """A recording started outside the tool (no call logged): by default through the API with a token, as
+        another script would; `StartedBy(reason="API_CALL", caller_type="USER")` is a person in the meeting."""
         with self._lock:
             recording = Recording(
-                id=self._new_id(), status=status, invoked_time=invoked_time or self.clock(), meeting_id=meeting_id
+                id=self._new_id(),
+                status=status,
+                invoked_time=invoked_time or self.clock(),
+                meeting_id=meeting_id,
+                started_by=started_by,
             )
             self._entries[recording.id] = _Entry(recording, allow_multiple)
             return recording
@@ -119,7 +126,11 @@ class FakeProvider:
                 if active and not (allow_multiple and entry.allow_multiple):
                     raise ConflictError(f"meeting {meeting_id} already has an active recording", status=409)
             recording = Recording(
-                id=self._new_id(), status=self.initial_status, invoked_time=self.clock(), meeting_id=meeting_id
+                id=self._new_id(),
+                status=self.initial_status,
+                invoked_time=self.clock(),
+                meeting_id=meeting_id,
+                started_by=_BY_TOKEN,
             )
             self._entries[recording.id] = _Entry(recording, allow_multiple)
             if failure is not None:
@@ -140,10 +151,18 @@ class FakeProvider:
             failure = self._failure("list")
             if failure is not None:
                 raise failure.error
-            found = [r for r in self.recordings(meeting_id) if since is None or r.invoked_time >= since]
+            found = [
+                replace(r, started_by=None)  # a list answer does not say who started a recording
+                for r in self.recordings(meeting_id)
+                if since is None or r.invoked_time >= since
+            ]
         yield from sorted(found, key=lambda r: r.invoked_time)
 
-    def control(self, recording_id: str, action: ControlAction) -> Recording:
+    def control(
+        self, recording_id: str, action: ControlAction, *, before_send: Callable[[], None] | None = None
+    ) -> Recording:
+        if before_send is not None:
+            before_send()
         with self._lock:
             self.calls.append(("control", recording_id, action))
             failure = self._failure("control")
@@ -163,6 +182,16 @@ class FakeProvider:
             if failure is not None:
                 raise failure.error
             return replace(entry.recording, meeting_id=None)
+
+    def check_access(self) -> None:
+        with self._lock:
+            self.calls.append(("check",))
+            failure = self._failure("check")
+            if failure is not None:
+                raise failure.error
+
+    def api_time(self) -> datetime | None:
+        return self.clock()
 
     def _new_id(self) -> str:
         self._count += 1

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from providers._clock import ApiClock
 from providers._errors import InvalidResponseError, TransportError, UncertainStartError
 from providers._ratelimit import RateLimiter
 from providers._transport import StdlibTransport
@@ -51,12 +52,14 @@ class RetryingSender:
         headers: Mapping[str, str],
         timeout: httpx.Timeout,
         limiter: RateLimiter,
+        clock: ApiClock,
         attempts: int,
         backoff: float,
         transport: httpx.BaseTransport | None,
         max_idle_connections: int,
     ) -> None:
         self.limiter = limiter
+        self.clock = clock
         self._base_url = base_url  # named in messages
         self._prefix = prefix
         # Parsing a URL is a fifth of an httpx request's CPU time: the paths sent over and over are parsed once.
@@ -152,11 +155,13 @@ class RetryingSender:
             json=body,
             extensions={"timeout": self._timeout},
         )
+        sent = self.clock.local()
         response = self._transport.handle_request(request)
         try:
             response.read()
         finally:
             response.close()
+        self.clock.observe(response.headers.get("date"), sent, self.clock.local())
         return response
 
     def _wait(self, seconds: float, what: str, attempt: int, reason: str) -> None:

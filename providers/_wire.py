@@ -26,7 +26,7 @@ from providers._errors import (
     ServerError,
 )
 from providers._time import parse_time
-from providers._types import STATUSES, Recording, RecordingStatus
+from providers._types import STATUSES, Recording, RecordingStatus, StartedBy, is_plain_id
 
 __all__ = ["Page", "api_error", "parse_data", "parse_page", "parse_recording", "parse_retry_after"]
 
@@ -101,6 +101,8 @@ def parse_recording(data: Any, what: str, *, meeting_id: str | None = None) -> R
     recording_id, status = data.get("id"), data.get("status")
     if not isinstance(recording_id, str) or not recording_id:
         raise InvalidResponseError(f"{what}: the API answered a recording without an id")
+    if not is_plain_id(recording_id):
+        raise InvalidResponseError(f"{what}: the API answered a recording id that is not a plain identifier")
     if status not in STATUSES:
         raise InvalidResponseError(f"{what}: the API answered an unknown recording status {status!r}")
     invoked = _time(data, "invoked_time", what)
@@ -117,7 +119,21 @@ def parse_recording(data: Any, what: str, *, meeting_id: str | None = None) -> R
         output_file_name=_text(data, "output_file_name", what),
         session_id=_text(data, "session_id", what),
         download_url=_text(data, "download_url", what),
-        recording_duration=int(duration) if _is_number(duration) else None,
+        recording_duration=int(duration) if _is_number(duration) and math.isfinite(duration) else None,
+        started_by=_started_by(data.get("start_reason")),
+    )
+
+
+def _started_by(reason: Any) -> StartedBy | None:
+    """The API's `start_reason` object; None when the answer has none (list answers)."""
+    if not isinstance(reason, dict):
+        return None
+    caller = reason.get("caller")
+    caller_type = caller.get("type") if isinstance(caller, dict) else None
+    text = reason.get("reason")
+    return StartedBy(
+        reason=text if isinstance(text, str) else None,
+        caller_type=caller_type if isinstance(caller_type, str) else None,
     )
 
 

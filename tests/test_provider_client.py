@@ -10,7 +10,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -113,11 +114,45 @@ def connect_error() -> httpx.ConnectError:
 
 def test_requests_carry_the_token_the_user_agent_and_the_app_path(make: Any) -> None:
     client, script = make(ok(recording()))
-    client.get("r 1/x")
+    client.get("r1")
     request = script.requests[0]
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["user-agent"] == "reconciler/9.9.9"
-    assert request.url.raw_path == b"/client/v4/accounts/acc/realtime/kit/app/recordings/r%201%2Fx"
+    assert request.url.raw_path == b"/client/v4/accounts/acc/realtime/kit/app/recordings/r1"
+
+
+@pytest.mark.parametrize("bad", ["..", ".", "r 1/x", "a/../b", "", "%2e%2e", "r1?x=1", "\x1b[2J"])
+def test_an_id_that_is_not_a_plain_identifier_is_never_sent(make: Any, bad: str) -> None:
+    client, script = make(ok(recording()))
+    for call in (lambda: client.get(bad), lambda: client.control(bad, "stop"), lambda: client.start(bad, {})):
+        with pytest.raises(InvalidRequestError, match="not a plain"):
+            call()
+    with pytest.raises(InvalidRequestError, match="not a plain"):
+        list(client.list(meeting_id=bad))
+    assert script.requests == []
+
+
+@pytest.mark.parametrize(("account", "app"), [("acc", ".."), ("..", "app"), ("acc", "a/b"), ("acc", "app\n")])
+def test_a_client_for_an_account_or_app_that_is_not_a_plain_identifier_is_refused(account: str, app: str) -> None:
+    with pytest.raises(ProviderError, match="not a plain identifier"):
+        RealtimeKitClient(account_id=account, app_id=app, token=TOKEN, base_url=BASE)
+
+
+def test_an_answer_whose_recording_id_is_not_a_plain_identifier_is_refused(make: Any) -> None:
+    client, _ = make(ok({**recording(), "id": "../../app"}))
+    with pytest.raises(InvalidResponseError, match="not a plain identifier"):
+        client.get("r1")
+
+
+def test_the_api_clock_is_measured_from_the_date_header(make: Any) -> None:
+    ahead = datetime.now(UTC) + timedelta(minutes=10)
+    dated = httpx.Response(200, json=ok(recording()).json(), headers={"Date": format_datetime(ahead, usegmt=True)})
+    client, _ = make(dated)
+    assert client.api_time() is None  # nothing answered yet
+    client.get("r1")
+    measured = client.api_time()
+    assert measured is not None
+    assert abs((measured - ahead).total_seconds()) < 2
 
 
 def test_a_start_sends_exactly_the_body_plus_the_meeting_id(make: Any) -> None:

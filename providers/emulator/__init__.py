@@ -3,8 +3,8 @@
     with EmulatorServer(token="t", speed=10, seed=7) as server:   # 127.0.0.1, a free port
         client = RealtimeKitClient(account_id="acc", app_id="app", token="t", base_url=server.url)
 
-The API (under `/client/v4/accounts/{account_id}/realtime/kit/{app_id}`; any account and app id, recordings
-scoped per (account, app)):
+The API (under `/client/v4/accounts/{account_id}/realtime/kit/{app_id}`; any account and app id unless `apps`
+names the apps that exist, recordings scoped per (account, app)):
 
     POST /recordings                                  start: 200; 400 invalid body; 409 meeting already active
     GET  /recordings                                  list: filters meeting_id, status (repeated), start_time /
@@ -24,14 +24,21 @@ start and every active one set `allow_multiple_recordings`. Statuses move on by 
 INVOKED → RECORDING after 2 s; RECORDING → UPLOADING when stopped or after `max_seconds` recorded; UPLOADING →
 UPLOADED after 2 s.
 
+Every answer carries a `Date` header from the emulator's clock, which `clock_offset` sets off the real one (an API
+whose clock disagrees with the client's) and `advance` moves on.
+
 Faults (`FaultConfig`, or at runtime): fixed latency, latency spikes, 429 with `retry-after`, 5xx before the change
-(502), 5xx after the change (500: a start DID create its recording), a connection dropped after the change, and a
-requests-per-second limit. Probabilistic ones are drawn from an RNG seeded with `seed`; scripted ones are queued
-("the next start gets drop-after") and make tests deterministic. Recording ids are drawn from `seed` too.
+(502), 5xx after the change (500: a start DID create its recording), a connection dropped after the change, a list
+that ignores its filters, and a requests-per-second limit. Probabilistic ones are drawn from an RNG seeded with
+`seed`; scripted ones are queued ("the next start gets drop-after") and make tests deterministic. Recording ids are
+drawn from `seed` too, and are random without one.
 
 Inspection routes (no token, never counted, never faulted; also callable in-process on `server.emulator`):
 
     GET    /__emulator/recordings          everything created, with the exact body each start received
+    POST   /__emulator/recordings          {"account_id", "app_id", "meeting_id", "reason": "API_CALL", "caller":
+                                           "USER"}: a recording started by someone else (a person in the UI;
+                                           "RECORD_ON_START" and caller null for a meeting that records itself)
     PUT    /__emulator/recordings/{id}     {"status": "ERRORED"}: force a status
     DELETE /__emulator/recordings/{id}     forget it: the API answers 404 from now on
     GET    /__emulator/counters            {"requests": {route: n}, "starts": created, "faults": {kind: n},

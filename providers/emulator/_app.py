@@ -13,7 +13,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import fields, replace
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -55,7 +55,12 @@ class Emulator:
         seed: int | None = None,
         faults: FaultConfig | None = None,
         clock: Callable[[], float] = time.time,
+        clock_offset: float = 0.0,
+        apps: Collection[str] | None = None,
     ) -> None:
+        """`clock_offset` sets the emulator's clock that many seconds off the real one (a negative offset: behind),
+        as an API whose clock disagrees with the client's. `apps`, when given, are the only app ids that exist:
+        any other answers 404, as an app that does not exist does."""
         if not speed > 0:
             raise ValueError(f"speed must be above 0, got {speed}")
         self._initial = faults or FaultConfig()
@@ -64,21 +69,25 @@ class Emulator:
             raise ValueError("; ".join(problems))
         self.token = token
         self.seed = seed
+        if not math.isfinite(clock_offset):
+            raise ValueError(f"clock_offset must be a number of seconds, got {clock_offset}")
         self._clock = clock
-        self._offset = 0.0
+        self._offset = clock_offset
+        self._apps = None if apps is None else frozenset(apps)
         self._lock = threading.Lock()
         self._speed = speed
-        self.store = RecordingStore(speed=speed, clock=self.now, ids=random.Random(f"ids-{seed}"))
+        self.store = RecordingStore(speed=speed, clock=self.now, ids=_ids(seed))
         self.faults = FaultInjector(replace(self._initial), seed)
 
     def now(self) -> float:
-        """Epoch seconds, plus whatever `advance` added."""
+        """Epoch seconds on the emulator's clock: the real time, plus the clock offset and whatever `advance`
+        added. Every answer's `Date` header and every recording's times are on this clock."""
         return self._clock() + self._offset
 
     # Inspection and steering (also served under /__emulator/).
 
     def recordings(self) -> list[dict[str, Any]]:
-        """Everything created, oldest first, with the exact body each start received."""
+        """Everything created, oldest first, with the exact body each start received and who started it."""
         with self._lock:
             return [
                 {
@@ -88,10 +97,25 @@ class Emulator:
                     "meeting_id": r.meeting_id,
                     "status": r.status,
                     "invoked_time": iso(r.invoked),
+                    "started_by": {"reason": r.started_by[0], "caller_type": r.started_by[1]},
                     "body": r.body,
                 }
                 for r in self.store.all()
             ]
+
+    def start_elsewhere(
+        self, account_id: str, app_id: str, meeting_id: str, *, reason: str = "API_CALL", caller: str | None = "USER"
+    ) -> str:
+        """A recording of `meeting_id` started by someone else (a person in the meeting's UI by default, or the
+        meeting's own RECORD_ON_START, or another team's token: caller ORGANIZATION); returns its id. It allows
+        other recordings beside it, so it never blocks a start under test."""
+        if reason not in ("API_CALL", "RECORD_ON_START") or caller not in (None, "USER", "ORGANIZATION"):
+            raise ValueError("reason is API_CALL or RECORD_ON_START; caller is USER, ORGANIZATION or null")
+        body = {"meeting_id": meeting_id, "allow_multiple_recordings": True}
+        if check_start_body(body):
+            raise ValueError(f"meeting_id must be a UUID, found {meeting_id!r}")
+        with self._lock:
+            return self.store.create((account_id, app_id), body, (reason, caller)).id
 
     def counters(self) -> dict[str, Any]:
         with self._lock:
@@ -149,7 +173,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every recording, counter and scripted fault; back to the initial fault configuration."""
         with self._lock:
-            self.store = RecordingStore(speed=self._speed, clock=self.now, ids=random.Random(f"ids-{self.seed}"))
+            self.store = RecordingStore(speed=self._speed, clock=self.now, ids=_ids(self.seed))
             self.faults.reset(replace(self._initial))
 
     # Requests.
@@ -196,21 +220,25 @@ class Emulator:
         expected = f"Bearer {self.token}".encode()
         if authorization is None or not hmac.compare_digest(authorization.encode(), expected):
             return gateway_error(401, 10000, "Authentication error")
-        reply = self._route(route, scope, target, query, body)
+        if self._apps is not None and scope[1] not in self._apps:
+            return error(404, f"App {scope[1]} not found")
+        reply = self._route(route, scope, target, query, body, unfiltered=fault == "unfiltered")
         if fault == "5xx-after":
             return error(500, "Internal server error (injected by the emulator: the request was carried out)")
         if fault == "drop-after":
             return None
         return reply
 
-    def _route(self, route: str, scope: tuple[str, str], target: str, query: str, body: bytes) -> Reply:
+    def _route(
+        self, route: str, scope: tuple[str, str], target: str, query: str, body: bytes, *, unfiltered: bool = False
+    ) -> Reply:
         """Carry out an authorised request; `target` is the meeting or recording id of the path."""
         if route == "list":
             checked = ListQuery(parse_qs(query, keep_blank_values=True))
             if checked.problems:
                 return error(400, "; ".join(checked.problems))
             with self._lock:
-                page, total, offset = self.store.query(scope, checked)
+                page, total, offset = self.store.query(scope, checked, unfiltered=unfiltered)
                 data = [self.store.render(r, meeting=True) for r in page]
             paging = {
                 "total_count": total,
@@ -252,6 +280,12 @@ class Emulator:
                 return error(404, "Recording not found")
             refusal = self.store.control(recording, cast(ControlAction, document["action"]))
             return error(400, refusal) if refusal else ok(self.store.render(recording, reasons=True))
+
+
+def _ids(seed: int | None) -> random.Random:
+    """Where recording ids come from: the same sequence for a seed, different ones on every start without one
+    (so that a restarted emulator never hands out an id a state file already holds)."""
+    return random.Random(f"ids-{seed}") if seed is not None else random.Random()
 
 
 def _json(body: bytes) -> Any:

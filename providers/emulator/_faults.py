@@ -6,6 +6,8 @@ Faults (`FAULT_KINDS`):
     5xx-after      the request is carried out (a start DOES create its recording), then answered 500
     drop-after     the request is carried out, then the connection is closed without an answer
     latency-spike  `spike_latency` seconds of extra delay, then answered normally
+    unfiltered     a list answer ignores its meeting and time filters (a broken API: the client must check
+                   the meeting of every recording it is given); other calls are unaffected
 
 A scripted fault (`script("start", "drop-after")`: the next start meets it) takes precedence over the
 probabilistic ones, drawn per request from an RNG seeded with `seed` at the rates of `FaultConfig.rates`. With one
@@ -22,7 +24,7 @@ from typing import Any
 
 __all__ = ["FAULT_KINDS", "ROUTES", "FaultConfig", "FaultInjector"]
 
-FAULT_KINDS = ("429", "5xx-before", "5xx-after", "drop-after", "latency-spike")
+FAULT_KINDS = ("429", "5xx-before", "5xx-after", "drop-after", "latency-spike", "unfiltered")
 ROUTES = ("start", "list", "get", "active", "control")
 
 

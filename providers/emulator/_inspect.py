@@ -31,6 +31,15 @@ def inspect(emulator: Emulator, method: str, path: str, body: bytes) -> Reply:
     try:
         if (method, route) == ("GET", "recordings"):
             return Reply(200, {"recordings": emulator.recordings()})
+        if (method, route) == ("POST", "recordings"):
+            recording_id = emulator.start_elsewhere(
+                str(document.get("account_id")),
+                str(document.get("app_id")),
+                str(document.get("meeting_id")),
+                reason=str(document.get("reason", "API_CALL")),
+                caller=document.get("caller", "USER"),
+            )
+            return Reply(200, {"id": recording_id})
         if method == "PUT" and recording_id:
             status = document.get("status")
             if status not in STATUSES:

@@ -12,7 +12,8 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -88,6 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}",
             "Content-Type: application/json",
             f"Content-Length: {len(payload)}",
+            f"Date: {formatdate(self.server.emulator.now(), usegmt=True)}",  # the emulator's clock, as the API's
             *(f"{name}: {value}" for name, value in reply.headers),
         ]
         if self.close_connection:
@@ -140,8 +142,12 @@ class EmulatorServer:
         seed: int | None = None,
         faults: FaultConfig | None = None,
         clock: Callable[[], float] = time.time,
+        clock_offset: float = 0.0,
+        apps: Collection[str] | None = None,
     ) -> None:
-        self.emulator = Emulator(token=token, speed=speed, seed=seed, faults=faults, clock=clock)
+        self.emulator = Emulator(
+            token=token, speed=speed, seed=seed, faults=faults, clock=clock, clock_offset=clock_offset, apps=apps
+        )
         self._httpd = _HTTPServer((host, port), self.emulator)
         self._thread: threading.Thread | None = None
         self.port = int(self._httpd.server_address[1])

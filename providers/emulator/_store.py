@@ -53,6 +53,9 @@ class StoredRecording:
     stopped: float | None = None
     uploaded: float | None = None
     stop_reason: str | None = None
+    # The API's `start_reason`: ("API_CALL", "ORGANIZATION") for a start with a token; ("API_CALL", "USER") for a
+    # person in the meeting's UI; ("RECORD_ON_START", None) for a meeting that records itself.
+    started_by: tuple[str, str | None] = ("API_CALL", "ORGANIZATION")
 
     @property
     def allow_multiple(self) -> bool:
@@ -100,14 +103,21 @@ class RecordingStore:
         allow = body.get("allow_multiple_recordings") is True
         return next((r for r in self.active(scope, body["meeting_id"]) if not (allow and r.allow_multiple)), None)
 
-    def create(self, scope: tuple[str, str], body: dict[str, Any]) -> StoredRecording:
+    def create(
+        self,
+        scope: tuple[str, str],
+        body: dict[str, Any],
+        started_by: tuple[str, str | None] = ("API_CALL", "ORGANIZATION"),
+    ) -> StoredRecording:
         # Invoked times never go backwards, so every scope's list stays sorted for bisect; and they are whole
         # milliseconds, as the API shows them, so filtering by a time read back from the API is exact.
         now = max(math.floor(self.now() * 1000) / 1000, self._last_invoked)
         self._last_invoked = now
         recording_id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
         meeting_id = body["meeting_id"]
-        recording = StoredRecording(recording_id, scope[0], scope[1], meeting_id, body, invoked=now, since=now)
+        recording = StoredRecording(
+            recording_id, scope[0], scope[1], meeting_id, body, invoked=now, since=now, started_by=started_by
+        )
         place = self._scopes.setdefault(scope, _Scope())
         place.recordings.append(recording)
         place.by_meeting.setdefault(meeting_id, []).append(recording)
@@ -149,11 +159,15 @@ class RecordingStore:
         place.recordings.remove(recording)
         place.by_meeting[recording.meeting_id].remove(recording)
 
-    def query(self, scope: tuple[str, str], query: ListQuery) -> tuple[list[StoredRecording], int, int]:
-        """One page of the list call: (recordings, total_count, offset of the first one)."""
+    def query(
+        self, scope: tuple[str, str], query: ListQuery, *, unfiltered: bool = False
+    ) -> tuple[list[StoredRecording], int, int]:
+        """One page of the list call: (recordings, total_count, offset of the first one). `unfiltered` ignores the
+        meeting and time filters, as a broken API might."""
         place = self._scopes.get(scope, _Scope())
-        found = place.by_meeting.get(query.meeting_id, []) if query.meeting_id else place.recordings
-        low = 0 if query.start_time is None else bisect.bisect_left(found, query.start_time, key=lambda r: r.invoked)
+        found = place.by_meeting.get(query.meeting_id, []) if query.meeting_id and not unfiltered else place.recordings
+        start_time = None if unfiltered else query.start_time
+        low = 0 if start_time is None else bisect.bisect_left(found, start_time, key=lambda r: r.invoked)
         high = (
             len(found)
             if query.end_time is None
@@ -207,7 +221,10 @@ class RecordingStore:
             )
             data["meeting"] = {"id": recording.meeting_id, "created_at": iso(created), "updated_at": iso(updated)}
         if reasons:
-            data["start_reason"] = {"reason": "API_CALL", "caller": {"type": "ORGANIZATION", "name": "emulator"}}
+            reason, caller = recording.started_by
+            data["start_reason"] = {"reason": reason}
+            if caller is not None:
+                data["start_reason"]["caller"] = {"type": caller, "name": "emulator"}
             if recording.stop_reason is not None:
                 data["stop_reason"] = {"reason": recording.stop_reason}
         return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import threading
@@ -29,8 +30,19 @@ def run_emulator(args: argparse.Namespace) -> int:
     )
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port: expected 0 to 65535, found {args.port}")
+    if not math.isfinite(args.clock_offset):
+        raise UsageError(f"--clock-offset: expected a number of seconds, found {args.clock_offset}")
     try:
-        server = EmulatorServer(args.host, args.port, token=token, speed=args.speed, seed=args.seed, faults=faults)
+        server = EmulatorServer(
+            args.host,
+            args.port,
+            token=token,
+            speed=args.speed,
+            seed=args.seed,
+            faults=faults,
+            clock_offset=args.clock_offset,
+            apps=args.app,
+        )
     except OSError as error:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
 

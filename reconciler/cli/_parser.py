@@ -240,3 +240,17 @@ def _emulator_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--spike-latency", type=_seconds, default=2.0, help="extra seconds of a latency-spike fault (default: 2)"
     )
+    parser.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="run the emulator's clock this far from the real one (negative: behind), as an API with a skewed clock",
+    )
+    parser.add_argument(
+        "--app",
+        action="append",
+        default=None,
+        metavar="APP_ID",
+        help="serve only this app id (repeatable); other app ids get 404 (default: any app id)",
+    )
