@@ -21,6 +21,7 @@ from state._model import (
     FORMAT_VERSION,
     PRESENT_STATUSES,
     VANISHED,
+    Binding,
     ClearRecord,
     IntentRecord,
     JournalRecord,
@@ -28,6 +29,7 @@ from state._model import (
     PutRecord,
     RecordingEntry,
     State,
+    SuspectStart,
     fold,
 )
 from state._protocol import Journal, Locker, LockInfo, StateReader, StateStore, StateWriter
@@ -37,6 +39,7 @@ __all__ = [
     "FORMAT_VERSION",
     "PRESENT_STATUSES",
     "VANISHED",
+    "Binding",
     "ClearRecord",
     "FileStateStore",
     "IntentRecord",
@@ -58,6 +61,7 @@ __all__ = [
     "StateReader",
     "StateStore",
     "StateWriter",
+    "SuspectStart",
     "fold",
     "state_document",
 ]

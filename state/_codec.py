@@ -3,18 +3,23 @@
 A state file is laid out one address a line, addresses sorted, so that it diffs and greps well and the same
 state always gives the same bytes:
 
-    {"format_version":1,"lineage":"…","serial":3,"tool_version":"0.1.0",
+    {"format_version":2,"lineage":"…","serial":3,"tool_version":"0.1.0",
+    "binding":{"account_id":"…","api":"https://api.cloudflare.com/client/v4","app_id":"…"},
     "recordings":{
     "allhands.landscape":{"fields":{…},"invoked_time":"…","meeting_id":"…",…},
     "standup.default":{…}
     },
     "pending":{
-    "allhands.portrait":{"fields":{…},"meeting_id":"…","sensitive_digest":null,"time":"…"}
-    }}
+    "allhands.portrait":{"api_time":"…","fields":{…},"meeting_id":"…","sensitive_digest":null,"time":"…"}
+    },
+    "suspects":[
+    {"address":"…","api_time":"…","fields":{…},"meeting_id":"…","sensitive_digest":null}
+    ]}
 
 The first line is the header; everything after it is the content (`content_of`), so a store can tell whether
 a write changes anything by comparing bytes rather than entry by entry. Reading accepts any JSON layout but
-checks every key and type: a wrong document is refused, never half-read. Plain `json` and hand-written checks
+checks every key and type: a wrong document is refused, never half-read. A version 1 file (no binding, no
+suspects, no `api_time`) is read as well, and written back as version 2. Plain `json` and hand-written checks
 keep 100,000 entries fast (`benchmarks/bench_state.py`).
 """
 
@@ -26,21 +31,27 @@ from state._errors import StateFileError
 from state._json import (
     ENTRY_KEYS,
     ShapeError,
+    binding_document,
+    binding_from,
     check_keys,
     encode,
     entry_document,
     entry_from,
     expected,
+    is_plain_id,
     is_time,
     load,
     pending_document,
     pending_from,
+    suspect_document,
+    suspect_from,
 )
-from state._model import FORMAT_VERSION, PendingStart, RecordingEntry, State
+from state._model import FORMAT_VERSION, PendingStart, RecordingEntry, State, SuspectStart
 
 __all__ = ["content_of", "decode_state", "encode_state", "state_document"]
 
-_STATE_KEYS = frozenset({"format_version", "lineage", "serial", "tool_version", "recordings", "pending"})
+_STATE_KEYS_V1 = frozenset({"format_version", "lineage", "serial", "tool_version", "recordings", "pending"})
+_STATE_KEYS = _STATE_KEYS_V1 | {"binding", "suspects"}
 
 
 def encode_state(state: State) -> bytes:
@@ -52,14 +63,24 @@ def encode_state(state: State) -> bytes:
     recordings, pending = state.recordings, state.pending
     entries = [f"{encode(a)}:{encode(entry_document(recordings[a]))}" for a in sorted(recordings)]
     starts = [f"{encode(a)}:{encode(pending_document(pending[a]))}" for a in sorted(pending)]
-    body = _section("recordings", entries) + ",\n" + _section("pending", starts) + "}\n"
+    suspects = [encode(suspect_document(suspect)) for suspect in state.suspects]
+    body = (
+        f'"binding":{encode(binding_document(state.binding))},\n'
+        + _section("recordings", entries)
+        + ",\n"
+        + _section("pending", starts)
+        + ",\n"
+        + _section("suspects", suspects, brackets=("[", "]"))
+        + "}\n"
+    )
     return (header + body).encode("ascii")
 
 
-def _section(name: str, lines: list[str]) -> str:
+def _section(name: str, lines: list[str], brackets: tuple[str, str] = ("{", "}")) -> str:
+    opening, closing = brackets
     if not lines:
-        return f'"{name}":{{}}'
-    return f'"{name}":{{\n' + ",\n".join(lines) + "\n}"
+        return f'"{name}":{opening}{closing}'
+    return f'"{name}":{opening}\n' + ",\n".join(lines) + f"\n{closing}"
 
 
 def content_of(data: bytes) -> bytes:
@@ -74,15 +95,17 @@ def state_document(state: State) -> dict[str, Any]:
         "lineage": state.lineage,
         "serial": state.serial,
         "tool_version": state.tool_version,
+        "binding": binding_document(state.binding),
         "recordings": {a: entry_document(state.recordings[a]) for a in sorted(state.recordings)},
         "pending": {a: pending_document(state.pending[a]) for a in sorted(state.pending)},
+        "suspects": [suspect_document(suspect) for suspect in state.suspects],
     }
 
 
 def decode_state(data: bytes, *, source: str) -> State:
     """The state in `data`, checked key by key; raises StateFileError naming `source`."""
     try:
-        raw = _check_format(load(data), source)
+        raw, version = _check_format(load(data), source)
         lineage, serial, tool_version = raw["lineage"], raw["serial"], raw["tool_version"]
         if type(lineage) is not str or not lineage:
             raise expected("lineage", "a non-empty string", lineage)
@@ -91,8 +114,10 @@ def decode_state(data: bytes, *, source: str) -> State:
         if type(tool_version) is not str:
             raise expected("tool_version", "a string", tool_version)
         recordings = _recordings(raw["recordings"])
-        pending = _pending(raw["pending"])
-        return State(lineage, serial, tool_version, recordings, pending)
+        pending = _pending(raw["pending"], version)
+        suspects = _suspects(raw.get("suspects", []))
+        binding = binding_from(raw.get("binding"), "binding")
+        return State(lineage, serial, tool_version, recordings, pending, suspects, binding)
     except ShapeError as problem:
         raise StateFileError(
             f"state file {source} is damaged: {problem}. Nothing was changed; restore the previous generation "
@@ -101,7 +126,7 @@ def decode_state(data: bytes, *, source: str) -> State:
         ) from None
 
 
-def _check_format(document: object, source: str) -> dict[str, Any]:
+def _check_format(document: object, source: str) -> tuple[dict[str, Any], int]:
     if type(document) is not dict:
         raise expected("the document", "an object", document)
     if "format_version" not in document:
@@ -113,9 +138,9 @@ def _check_format(document: object, source: str) -> dict[str, Any]:
             f"({FORMAT_VERSION}): upgrade reconciler. Nothing was changed",
             path=source,
         )
-    if version != FORMAT_VERSION or type(version) is not int:
-        raise expected("format_version", f"{FORMAT_VERSION}", version)
-    return check_keys(document, _STATE_KEYS, "the document")
+    if version not in (1, FORMAT_VERSION) or type(version) is not int:
+        raise expected("format_version", f"1 or {FORMAT_VERSION}", version)
+    return check_keys(document, _STATE_KEYS if version == FORMAT_VERSION else _STATE_KEYS_V1, "the document"), version
 
 
 def _mapping(raw: object, where: str) -> dict[str, Any]:
@@ -137,6 +162,8 @@ def _recordings(raw: object) -> dict[str, RecordingEntry]:
                 len(entry) == len(ENTRY_KEYS)
                 and type(meeting_id) is str
                 and type(recording_id) is str
+                and is_plain_id(meeting_id)
+                and is_plain_id(recording_id)
                 and type(status) is str
                 and type(fields) is dict
                 and (digest is None or type(digest) is str)
@@ -152,8 +179,14 @@ def _recordings(raw: object) -> dict[str, RecordingEntry]:
     return recordings
 
 
-def _pending(raw: object) -> dict[str, PendingStart]:
+def _pending(raw: object, version: int) -> dict[str, PendingStart]:
     return {
-        address: pending_from(start, f"pending[{encode(address)}]")
+        address: pending_from(start, f"pending[{encode(address)}]", version=version)
         for address, start in _mapping(raw, "pending").items()
     }
+
+
+def _suspects(raw: object) -> tuple[SuspectStart, ...]:
+    if type(raw) is not list:
+        raise expected("suspects", "an array", raw)
+    return tuple(suspect_from(item, f"suspects[{index}]") for index, item in enumerate(raw))

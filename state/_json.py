@@ -8,26 +8,33 @@ string, found the number 7`); the reader of each file turns it into the error th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from state._model import IntentRecord, PendingStart, RecordingEntry
+from state._model import Binding, IntentRecord, PendingStart, RecordingEntry, SuspectStart
 
 __all__ = [
     "ENTRY_KEYS",
     "ShapeError",
+    "binding_document",
+    "binding_from",
     "check_keys",
     "encode",
     "entry_document",
     "entry_from",
     "expected",
+    "id_at",
+    "is_plain_id",
     "is_time",
     "load",
     "optional_text_at",
     "optional_time_at",
     "pending_document",
     "pending_from",
+    "suspect_document",
+    "suspect_from",
     "text_at",
     "time_at",
 ]
@@ -35,7 +42,12 @@ __all__ = [
 ENTRY_KEYS = frozenset(
     {"meeting_id", "recording_id", "status", "fields", "sensitive_digest", "invoked_time", "updated_at"}
 )
-_PENDING_KEYS = frozenset({"meeting_id", "time", "fields", "sensitive_digest"})
+_PENDING_KEYS = frozenset({"meeting_id", "time", "fields", "sensitive_digest", "api_time"})
+_PENDING_KEYS_V1 = _PENDING_KEYS - {"api_time"}
+_SUSPECT_KEYS = frozenset({"address", "meeting_id", "api_time", "fields", "sensitive_digest"})
+_BINDING_KEYS = frozenset({"account_id", "app_id", "api"})
+# Recording and meeting ids end up in the API's URL paths: a state file must not smuggle in `..` or a `/`.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 def _plain(value: object) -> object:
@@ -61,13 +73,30 @@ def entry_document(entry: RecordingEntry) -> dict[str, Any]:
 
 
 def pending_document(pending: PendingStart | IntentRecord) -> dict[str, Any]:
-    """A pending start; an intent record carries the same four keys."""
+    """A pending start; an intent record carries the same keys."""
     return {
         "meeting_id": pending.meeting_id,
         "time": pending.time,
         "fields": pending.fields,
         "sensitive_digest": pending.sensitive_digest,
+        "api_time": pending.api_time,
     }
+
+
+def suspect_document(suspect: SuspectStart) -> dict[str, Any]:
+    return {
+        "address": suspect.address,
+        "meeting_id": suspect.meeting_id,
+        "api_time": suspect.api_time,
+        "fields": suspect.fields,
+        "sensitive_digest": suspect.sensitive_digest,
+    }
+
+
+def binding_document(binding: Binding | None) -> dict[str, str] | None:
+    if binding is None:
+        return None
+    return {"account_id": binding.account_id, "app_id": binding.app_id, "api": binding.api}
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -167,11 +196,23 @@ def _fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
     return fields
 
 
+def is_plain_id(value: str) -> bool:
+    return _PLAIN_ID.fullmatch(value) is not None
+
+
+def id_at(raw: dict[str, Any], key: str, where: str) -> str:
+    """An id that goes into the API's URLs: letters, digits, `-` and `_` only."""
+    value = text_at(raw, key, where)
+    if not is_plain_id(value):
+        raise ShapeError(f"{where}.{key}: expected an id of letters, digits, - and _, found {encode(value)}")
+    return value
+
+
 def entry_from(raw: object, where: str) -> RecordingEntry:
     raw = check_keys(raw, ENTRY_KEYS, where)
     return RecordingEntry(
-        meeting_id=text_at(raw, "meeting_id", where),
-        recording_id=text_at(raw, "recording_id", where),
+        meeting_id=id_at(raw, "meeting_id", where),
+        recording_id=id_at(raw, "recording_id", where),
         status=text_at(raw, "status", where),
         fields=_fields(raw, where),
         sensitive_digest=optional_text_at(raw, "sensitive_digest", where),
@@ -180,12 +221,36 @@ def entry_from(raw: object, where: str) -> RecordingEntry:
     )
 
 
-def pending_from(raw: object, where: str, *, extra: frozenset[str] = frozenset()) -> PendingStart:
-    """A pending start; `extra` names the other keys the object may hold (an intent record's)."""
-    raw = check_keys(raw, _PENDING_KEYS | extra, where)
+def pending_from(raw: object, where: str, *, extra: frozenset[str] = frozenset(), version: int = 2) -> PendingStart:
+    """A pending start; `extra` names the other keys the object may hold (an intent record's). Version 1 of the
+    format had no `api_time`."""
+    raw = check_keys(raw, (_PENDING_KEYS if version >= 2 else _PENDING_KEYS_V1) | extra, where)
     return PendingStart(
-        meeting_id=text_at(raw, "meeting_id", where),
+        meeting_id=id_at(raw, "meeting_id", where),
         time=time_at(raw, "time", where),
         fields=_fields(raw, where),
         sensitive_digest=optional_text_at(raw, "sensitive_digest", where),
+        api_time=optional_time_at(raw, "api_time", where) if version >= 2 else None,
+    )
+
+
+def suspect_from(raw: object, where: str) -> SuspectStart:
+    raw = check_keys(raw, _SUSPECT_KEYS, where)
+    return SuspectStart(
+        address=text_at(raw, "address", where),
+        meeting_id=id_at(raw, "meeting_id", where),
+        api_time=time_at(raw, "api_time", where),
+        fields=_fields(raw, where),
+        sensitive_digest=optional_text_at(raw, "sensitive_digest", where),
+    )
+
+
+def binding_from(raw: object, where: str) -> Binding | None:
+    if raw is None:
+        return None
+    raw = check_keys(raw, _BINDING_KEYS, where)
+    return Binding(
+        account_id=text_at(raw, "account_id", where),
+        app_id=text_at(raw, "app_id", where),
+        api=text_at(raw, "api", where),
     )

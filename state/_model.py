@@ -2,6 +2,9 @@
 
 A state maps addresses (`allhands.landscape`) to the recording the tool started or adopted for them. It never
 holds a secret: only `sensitive_digest`, a salted digest of the sensitive fields a recording was started with.
+Beside the recordings it keeps what exactly-once needs (design §5): the starts whose outcome is not known yet
+(`pending`), the starts concluded to have created nothing that the API might still act on (`suspects`, for a
+day), and what the state is bound to (`binding`: the account, app and API it was made with).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ __all__ = [
     "FORMAT_VERSION",
     "PRESENT_STATUSES",
     "VANISHED",
+    "Binding",
     "ClearRecord",
     "IntentRecord",
     "JournalRecord",
@@ -23,10 +27,11 @@ __all__ = [
     "PutRecord",
     "RecordingEntry",
     "State",
+    "SuspectStart",
     "fold",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: binding, suspects, and the API's time of pending starts; version 1 is read as well
 
 # Statuses for which a recording counts as present (design §4). Anything else (ERRORED, or VANISHED: the API
 # answered 404 for a recording that had not reached UPLOADED) counts as missing.
@@ -69,11 +74,36 @@ class PendingStart:
     """A start that was sent but whose outcome is unknown (design §5.3): resolve it from the API."""
 
     meeting_id: str
-    time: str  # ISO 8601 UTC, when the intent was journaled (before the request was sent)
+    time: str  # ISO 8601 UTC, when the intent was journaled (before the request was sent), on the local clock
     # What the start carried (non-sensitive fields, digest of the sensitive ones), so that an adopted
     # recording is stored exactly as if the start had answered.
     fields: Mapping[str, Any] = field(default_factory=dict)
     sensitive_digest: str | None = None
+    api_time: str | None = None  # the same instant on the API's clock, when the run knew it (it always should)
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectStart:
+    """A start concluded to have created nothing, kept on record for a day in case the API acts on it late
+    (design §5.4): a recording of its meeting that appears, unowned and invoked after `api_time`, is its doing."""
+
+    address: str
+    meeting_id: str
+    api_time: str  # when the intent was journaled, on the API's clock
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    sensitive_digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """What a state is bound to (design §5.7): the account, the app and the API (its base URL) it was made with."""
+
+    account_id: str
+    app_id: str
+    api: str
+
+    def __str__(self) -> str:
+        return f"account {self.account_id}, app {self.app_id} at {self.api}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +115,23 @@ class State:
     tool_version: str = ""
     recordings: Mapping[str, RecordingEntry] = field(default_factory=dict)
     pending: Mapping[str, PendingStart] = field(default_factory=dict)
+    suspects: tuple[SuspectStart, ...] = ()
+    binding: Binding | None = None
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "recordings", _frozen(self.recordings))
         object.__setattr__(self, "pending", _frozen(self.pending))
+        object.__setattr__(self, "suspects", tuple(self.suspects))
 
     def same_content(self, other: State) -> bool:
-        """True when both hold the same recordings and pending starts (lineage, serial, version aside)."""
-        return dict(self.recordings) == dict(other.recordings) and dict(self.pending) == dict(other.pending)
+        """True when both hold the same content (lineage, serial, version aside)."""
+        return (
+            dict(self.recordings) == dict(other.recordings)
+            and dict(self.pending) == dict(other.pending)
+            and self.suspects == other.suspects
+            and self.binding == other.binding
+        )
 
     def with_recordings(self, recordings: Mapping[str, RecordingEntry]) -> State:
         return replace(self, recordings=recordings)
@@ -112,6 +150,7 @@ class IntentRecord:
     time: str
     fields: Mapping[str, Any] = field(default_factory=dict)
     sensitive_digest: str | None = None
+    api_time: str | None = None
     op: Literal["start"] = "start"
 
 
@@ -145,6 +184,7 @@ def fold(state: State, records: Iterable[JournalRecord]) -> State:
                 time=record.time,
                 fields=record.fields,
                 sensitive_digest=record.sensitive_digest,
+                api_time=record.api_time,
             )
         elif isinstance(record, PutRecord):
             recordings[record.address] = record.entry

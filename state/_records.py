@@ -1,6 +1,6 @@
 """Journal records and lock owners as JSON: one object a line in the journal, one object in the lock file.
 
-{"kind":"intent","op":"start","address":…,"meeting_id":…,"time":…,"fields":{…},"sensitive_digest":…}
+{"kind":"intent","op":"start","address":…,"meeting_id":…,"time":…,"fields":{…},"sensitive_digest":…,"api_time":…}
 {"kind":"put","address":…,"entry":{…as in the state…}}
 {"kind":"clear","address":…,"reason":…}
 """
@@ -71,11 +71,13 @@ def decode_record(line: bytes, *, source: str, line_number: int) -> JournalRecor
 def _record(raw: Any) -> JournalRecord:
     kind = raw.get("kind") if type(raw) is dict else None
     if kind == "intent":
-        start = pending_from(raw, "the record", extra=_INTENT_KEYS)
+        # A journal left by a version before `api_time` existed is folded all the same.
+        version = 2 if "api_time" in raw else 1
+        start = pending_from(raw, "the record", extra=_INTENT_KEYS, version=version)
         if raw["op"] != "start":
             raise expected("op", '"start"', raw["op"])
         address = text_at(raw, "address", "the record")
-        return IntentRecord(address, start.meeting_id, start.time, start.fields, start.sensitive_digest)
+        return IntentRecord(address, start.meeting_id, start.time, start.fields, start.sensitive_digest, start.api_time)
     if type(kind) is not str or kind not in _RECORD_KEYS:
         raise expected("kind", "intent, put or clear", kind)
     raw = check_keys(raw, _RECORD_KEYS[kind], "the record")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
 
 from state import (
+    Binding,
     ClearRecord,
     IntentRecord,
     JournalError,
@@ -17,6 +19,8 @@ from state import (
     PutRecord,
     RecordingEntry,
     State,
+    StateFileError,
+    SuspectStart,
     state_document,
 )
 from state._codec import content_of, decode_state, encode_state
@@ -39,7 +43,8 @@ def test_the_same_state_always_gives_the_same_bytes_one_address_a_line() -> None
     backwards = encode_state(state("c.three", "a.one", "b.two"))
     assert forwards == backwards
     lines = forwards.decode().splitlines()
-    assert [line.split(":")[0] for line in lines[2:5]] == ['"a.one"', '"b.two"', '"c.three"']
+    assert lines[1].startswith('"binding":')
+    assert [line.split(":")[0] for line in lines[3:6]] == ['"a.one"', '"b.two"', '"c.three"']
     assert json.loads(forwards) == state_document(state("a.one", "b.two", "c.three"))
 
 
@@ -48,6 +53,38 @@ def test_a_state_decodes_to_what_was_encoded() -> None:
     assert decode_state(encode_state(original), source="s.json") == original
     empty = State(lineage=LINEAGE)
     assert decode_state(encode_state(empty), source="s.json") == empty
+
+
+def test_the_binding_and_the_suspects_are_kept_and_belong_to_the_content() -> None:
+    bound = replace(
+        state("a.one"),
+        binding=Binding("acc", "app", "https://api.cloudflare.com/client/v4"),
+        suspects=(SuspectStart("a.one", "m-1", "2026-11-01T10:00:00.000Z", {"max_seconds": 60}, None),),
+    )
+    assert decode_state(encode_state(bound), source="s.json") == bound
+    assert content_of(encode_state(bound)) != content_of(encode_state(state("a.one")))
+    rebound = replace(bound, binding=Binding("acc", "other-app", "https://api.cloudflare.com/client/v4"))
+    assert content_of(encode_state(bound)) != content_of(encode_state(rebound))
+
+
+def test_a_version_1_file_is_read_unbound_and_without_suspects() -> None:
+    document = state_document(state("a.one"))
+    document["format_version"] = 1
+    del document["binding"], document["suspects"]
+    for start in document["pending"].values():
+        del start["api_time"]
+    read = decode_state(json.dumps(document).encode(), source="s.json")
+    assert read == state("a.one")
+    assert (read.binding, read.suspects) == (None, ())
+
+
+@pytest.mark.parametrize("bad", ["..", "a/b", "x y", "", "\x1b]0;owned\x07"])
+@pytest.mark.parametrize("key", ["recording_id", "meeting_id"])
+def test_an_id_that_could_change_a_url_is_refused(bad: str, key: str) -> None:
+    document = state_document(state("a.one"))
+    document["recordings"]["a.one"][key] = bad
+    with pytest.raises(StateFileError, match=f"a.one.*{key}: expected an id of letters, digits, - and _"):
+        decode_state(json.dumps(document).encode(), source="s.json")
 
 
 def test_any_json_layout_is_read() -> None:
