@@ -261,7 +261,7 @@ BAD_STATES: dict[str, tuple[bytes, str]] = {
     "not-utf8": (b'{"format_version":1,"lineage":"\xff"}', "not UTF-8 text (byte 31)"),
     "not-an-object": (b"[1, 2]", "the document: expected an object, found an array"),
     "no-format-version": (b'{"serial": 1}', "no format_version"),
-    "newer-format-version": (VALID.replace(b'"format_version":1', b'"format_version":2'), "upgrade reconciler"),
+    "newer-format-version": (VALID.replace(b'"format_version":1', b'"format_version":3'), "upgrade reconciler"),
     "format-version-text": (
         VALID.replace(b'"format_version":1', b'"format_version":"1"'),
         "format_version: expected 1",
