@@ -43,7 +43,7 @@ WRITER = textwrap.dedent(
             store.fold()
         else:
             state = store.read()
-            beat = RecordingEntry("m", str(rng.random()), "RECORDING", {"pad": "y" * 2000})
+            beat = RecordingEntry("m", f"beat-{rng.randrange(10**9)}", "RECORDING", {"pad": "y" * 2000})
             store.write(state.with_recordings({**state.recordings, "heart.beat": beat}), expected_serial=state.serial)
     """
 )
