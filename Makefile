@@ -4,12 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.txt
 
-.PHONY: test lint typecheck unit demo bench chaos clean
+.PHONY: test lint typecheck unit demo bench chaos clean lock
 
-$(STAMP): pyproject.toml
+# The venv holds the exact releases of the lock file; the checkout itself is put on its path by a .pth file, so
+# `reconciler`, `providers` and `state` are imported from these folders (nothing of the project is installed).
+# `.venv/bin/reconciler` runs the checkout's CLI.
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	$(BIN)/python -c 'import pathlib, sys, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "reconciler-checkout.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
+	@printf '#!%s\nfrom reconciler.cli import main\nraise SystemExit(main())\n' "$(CURDIR)/$(BIN)/python" > $(BIN)/reconciler
+	@chmod +x $(BIN)/reconciler
 	@touch $(STAMP)
 
 test: $(STAMP)
@@ -26,6 +33,10 @@ bench: $(STAMP)
 
 chaos: $(STAMP)
 	$(BIN)/pytest -q -m chaos -s
+
+# Rewrite the lock file with today's releases within pyproject.toml's ranges (needs the package index).
+lock:
+	$(PYTHON) scripts/lock.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
