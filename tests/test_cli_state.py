@@ -121,6 +121,7 @@ def test_state_show_prints_every_stored_field(store: FileStateStore, tmp_path: P
             "time": "2025-01-02T00:00:00Z",
             "fields": {"max_seconds": 60},
             "sensitive_digest": None,
+            "api_time": None,
         },
     }
     pending = reconciler("state", "show", "allhands.portrait", cwd=tmp_path).stdout
@@ -148,6 +149,7 @@ def test_show_prints_the_whole_state(store: FileStateStore, tmp_path: Path) -> N
                 "time": "2025-01-02T00:00:00Z",
                 "fields": {"max_seconds": 60},
                 "sensitive_digest": None,
+                "api_time": None,
             }
         }
     }
