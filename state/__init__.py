@@ -8,11 +8,14 @@ from __future__ import annotations
 from state._codec import state_document
 from state._errors import (
     JournalError,
+    LockHolderAliveError,
+    LockLostError,
     LockNotFoundError,
     StaleStateError,
     StateError,
     StateFileError,
     StateLockedError,
+    UnsafePathError,
 )
 from state._file import FileStateStore
 from state._memory import MemoryStateStore
@@ -46,7 +49,9 @@ __all__ = [
     "Journal",
     "JournalError",
     "JournalRecord",
+    "LockHolderAliveError",
     "LockInfo",
+    "LockLostError",
     "LockNotFoundError",
     "Locker",
     "MemoryStateStore",
@@ -62,6 +67,7 @@ __all__ = [
     "StateStore",
     "StateWriter",
     "SuspectStart",
+    "UnsafePathError",
     "fold",
     "state_document",
 ]

@@ -9,6 +9,10 @@
 All four are created with mode 0600, and the folder when it is missing. Reading creates nothing. A writer
 killed mid-write leaves a hidden temp file (`.recordings.state.json.<hex>.tmp`); the next write removes it.
 
+Symbolic links: a state path that is a link (or lies in a linked folder) is followed once, at construction, so
+that every path to one state shares its lock and journal; the files beside it are never opened through a link
+(`UnsafePathError`), and a file that is replaced is replaced by rename, never written into.
+
 Two locks, for two different jobs:
 - The **run lock** (`lock()`, `force_unlock()`): held for a whole run, released by the OS if its holder dies;
   see `state._lockfile`.
@@ -29,7 +33,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from uuid import uuid4
 
-from state._fs import MODE, create_file, fsync_folder, read_all, write_all
+from state._errors import UnsafePathError
+from state._fs import MODE, create_file, fsync_folder, open_file, read_all, read_file, write_all
 from state._generation import folded_generation, next_generation, stored_state
 from state._lockfile import LockFile
 from state._model import JournalRecord, State
@@ -43,6 +48,7 @@ class FileStateStore:
     """The state in a JSON file at `path`; `tool_version` is recorded in every generation it writes."""
 
     def __init__(self, path: Path, *, tool_version: str = "") -> None:
+        path = _real_path(path)
         self.path = path
         self.backup_path = path.with_name(path.name + ".backup")
         self.journal_path = path.with_name(path.name + ".journal")
@@ -66,10 +72,20 @@ class FileStateStore:
                 self._replace(data, previous=stored)
             return result
 
-    def fold(self) -> State:
-        if not self.journal_path.exists():
+    def fold(self, *, expected_serial: int | None = None) -> State:
+        if not os.path.lexists(self.journal_path):
             # Nothing to fold, and no reason to create the journal (the commit mutex's file) before a write.
-            return self.read()
+            state = self.read()
+            if expected_serial is not None:
+                folded_generation(
+                    self._stored(),
+                    b"",
+                    tool_version=self._tool_version,
+                    source=str(self.path),
+                    journal_source=str(self.journal_path),
+                    expected_serial=expected_serial,
+                )
+            return state
         with self._commit() as journal:
             stored = self._stored()
             journal_data = read_all(journal)
@@ -79,6 +95,7 @@ class FileStateStore:
                 tool_version=self._tool_version,
                 source=str(self.path),
                 journal_source=str(self.journal_path),
+                expected_serial=expected_serial,
             )
             if data is not None:
                 self._replace(data, previous=stored)
@@ -88,10 +105,7 @@ class FileStateStore:
             return result
 
     def _stored(self) -> bytes | None:
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            return None
+        return read_file(self.path)
 
     def _replace(self, data: bytes, *, previous: bytes | None) -> None:
         """Make `data` the state, atomically, keeping `previous` (the current file's bytes) as the backup."""
@@ -138,21 +152,19 @@ class FileStateStore:
             os.fsync(journal)
 
     def journal(self) -> Iterator[JournalRecord]:
-        try:
-            data = self.journal_path.read_bytes()
-        except FileNotFoundError:
-            return iter(())
-        return iter(decode_journal(data, source=str(self.journal_path)))
+        data = read_file(self.journal_path)
+        return iter(() if data is None else decode_journal(data, source=str(self.journal_path)))
 
     @contextmanager
     def _commit(self) -> Iterator[int]:
         """Hold the commit mutex; yields the journal's file descriptor (opened for appending)."""
         self._make_folder()
         try:
-            journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, MODE)
+            journal = open_file(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL)
             fsync_folder(self.path.parent)
         except FileExistsError:
-            journal = os.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+            # Never through a link: a committed `<state>.journal` link would have its target emptied by a fold.
+            journal = open_file(self.journal_path, os.O_RDWR | os.O_APPEND)
         try:
             fcntl.flock(journal, fcntl.LOCK_EX)
             yield journal
@@ -170,8 +182,11 @@ class FileStateStore:
     def lock(self, operation: str, *, timeout: float = 0.0) -> AbstractContextManager[LockInfo]:
         return self._lock.hold(operation, timeout=timeout)
 
-    def force_unlock(self, lock_id: str) -> None:
-        self._lock.force_unlock(lock_id)
+    def check_lock(self, lock_id: str) -> None:
+        self._lock.check(lock_id)
+
+    def force_unlock(self, lock_id: str, *, force: bool = False) -> None:
+        self._lock.force_unlock(lock_id, force=force)
 
 
 def _drop_torn_tail(journal: int) -> None:
@@ -189,3 +204,15 @@ def _drop_torn_tail(journal: int) -> None:
         end = start
     if end != size:
         os.ftruncate(journal, end)
+
+
+def _real_path(path: Path) -> Path:
+    """The state's real path, symbolic links followed once (of its folders, and of the file itself), so that
+    every path to one state takes the one lock beside it and writes the one file. A link that leads to no file
+    is refused: following it would create a state somewhere else."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_file():
+            raise UnsafePathError(str(path), dangling=True)
+        return target
+    return path.parent.resolve() / path.name

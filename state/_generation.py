@@ -40,13 +40,23 @@ def next_generation(
 
 
 def folded_generation(
-    stored: bytes | None, journal: bytes, *, tool_version: str, source: str, journal_source: str
+    stored: bytes | None,
+    journal: bytes,
+    *,
+    tool_version: str,
+    source: str,
+    journal_source: str,
+    expected_serial: int | None = None,
 ) -> tuple[State, bytes | None]:
     """What `fold()` leaves: the stored state with every journal record applied, and the bytes to store (None
-    when the records change nothing, as when a fold that already wrote them died before emptying the journal)."""
+    when the records change nothing, as when a fold that already wrote them died before emptying the journal).
+
+    With `expected_serial`, raises StaleStateError when the stored state is at another serial."""
     records = decode_journal(journal, source=journal_source)
     existing = None if stored is None else (stored, decode_state(stored, source=source))
     base = empty_state(tool_version) if existing is None else existing[1]
+    if expected_serial is not None and base.serial != expected_serial:
+        _successor(existing, base, expected_serial=expected_serial, tool_version=tool_version, source=source)
     if not records:
         return base, None
     folded = fold(base, records)

@@ -7,9 +7,10 @@ A taker checks, once it has the `flock`, that the file it locked is still the on
 released and removed between the taker's `open` and its `flock`) and starts again when it is not: two holders
 never hold the file at the path.
 
-`force_unlock(lock_id)` removes the file when it names `lock_id`. It does not stop the holder: a process that
-still runs keeps its `flock` on the removed file, and the next taker makes a new one. A holder releasing a file
-that is no longer at the path leaves the path alone.
+`force_unlock(lock_id)` removes the file when it names `lock_id`, unless its holder still runs on this host (then
+only with `force`). It cannot stop the holder: a process that still runs keeps its `flock` on the removed file,
+and the next taker makes a new one. The holder learns it at its next `check`, which compares the file it holds
+with the one at the path; a holder releasing a file that is no longer at the path leaves the path alone.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from state._errors import LockNotFoundError, StateLockedError
-from state._fs import MODE, read_all
+from state._errors import LockHolderAliveError, LockLostError, LockNotFoundError, StateLockedError
+from state._fs import open_file, read_all
 from state._owner import new_lock_info
 from state._protocol import LockInfo
 from state._records import decode_lock_info, encode_lock_info
@@ -40,23 +43,36 @@ class LockFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._held: dict[str, int] = {}  # lock id → descriptor of the file this process holds
+        self._held_lock = threading.Lock()
 
     @contextmanager
     def hold(self, operation: str, *, timeout: float) -> Iterator[LockInfo]:
         """Hold the lock for the `with` block, trying with backoff for up to `timeout` seconds."""
         fd, info = self._acquire(operation, timeout)
+        with self._held_lock:
+            self._held[info.id] = fd
         try:
             yield info
         finally:
+            with self._held_lock:
+                del self._held[info.id]
             try:
                 if _same_file(fd, self.path):  # not when force-unlocked and taken by someone else since
                     self.path.unlink()
             finally:
                 os.close(fd)
 
-    def force_unlock(self, lock_id: str) -> None:
+    def check(self, lock_id: str) -> None:
+        """Raise `LockLostError` unless this process still holds `lock_id` and its file is the one at the path."""
+        with self._held_lock:
+            fd = self._held.get(lock_id)
+            if fd is None or not _same_file(fd, self.path):
+                raise LockLostError(lock_id)
+
+    def force_unlock(self, lock_id: str, *, force: bool) -> None:
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = open_file(self.path, os.O_RDONLY)  # never through a link: it would name another file's content
         except FileNotFoundError:
             raise LockNotFoundError(f"the state is not locked (there is no {self.path}); nothing to unlock") from None
         try:
@@ -66,6 +82,8 @@ class LockFile:
                 raise LockNotFoundError(
                     f"lock ID {lock_id} is not the state's lock: {self.path} {current}; nothing was changed"
                 )
+            if not force and _running_here(holder):
+                raise LockHolderAliveError(holder)
             if _same_file(fd, self.path):
                 self.path.unlink()
         finally:
@@ -100,7 +118,8 @@ class LockFile:
         # A configuration kept in git may name a state folder that git does not keep while it is empty.
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, MODE)
+            # Never through a link: a committed `<state>.lock` link would have the owner written over its target.
+            fd = open_file(self.path, os.O_RDWR | os.O_CREAT)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -112,9 +131,22 @@ class LockFile:
             os.close(fd)  # released and removed between our open and our flock: try the file there now
 
 
+def _running_here(holder: LockInfo) -> bool:
+    """Whether the lock's holder is a process still running on this host."""
+    if holder.host != socket.gethostname() or holder.pid <= 0:
+        return False
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
 def _same_file(fd: int, path: Path) -> bool:
     try:
-        on_path = os.stat(path)
+        on_path = os.stat(path, follow_symlinks=False)
     except FileNotFoundError:
         return False
     held = os.fstat(fd)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from state._errors import LockNotFoundError, StateLockedError
+from state._errors import LockHolderAliveError, LockLostError, LockNotFoundError, StateLockedError
 from state._generation import folded_generation, next_generation, stored_state
 from state._model import JournalRecord, State
 from state._owner import new_lock_info
@@ -47,7 +47,7 @@ class MemoryStateStore:
                 self._stored = data
             return result
 
-    def fold(self) -> State:
+    def fold(self, *, expected_serial: int | None = None) -> State:
         with self._commit:
             result, data = folded_generation(
                 self._stored,
@@ -55,6 +55,7 @@ class MemoryStateStore:
                 tool_version=self._tool_version,
                 source=_NAME,
                 journal_source=_NAME,
+                expected_serial=expected_serial,
             )
             if data is not None:
                 self._stored = data
@@ -89,7 +90,12 @@ class MemoryStateStore:
                     self._holder = None
                     self._lock_changed.notify_all()
 
-    def force_unlock(self, lock_id: str) -> None:
+    def check_lock(self, lock_id: str) -> None:
+        with self._lock_changed:
+            if self._holder is None or self._holder.id != lock_id:
+                raise LockLostError(lock_id)
+
+    def force_unlock(self, lock_id: str, *, force: bool = False) -> None:
         with self._lock_changed:
             if self._holder is None:
                 raise LockNotFoundError("the state is not locked; nothing to unlock")
@@ -98,5 +104,7 @@ class MemoryStateStore:
                     f"lock ID {lock_id} is not the state's lock: it is locked with lock ID {self._holder.id}; "
                     "nothing was changed"
                 )
+            if not force:  # the holder is in this very process, so it is running
+                raise LockHolderAliveError(self._holder)
             self._holder = None
             self._lock_changed.notify_all()

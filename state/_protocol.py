@@ -2,9 +2,9 @@
 
     StateReader   read()
     StateWriter   write(state, expected_serial)        compare-and-swap on serial
-    Locker        lock(operation, timeout) · force_unlock(lock_id)
+    Locker        lock(operation, timeout) · check_lock(lock_id) · force_unlock(lock_id, force)
     Journal       append(record) · journal()
-    StateStore    all of the above, plus fold()
+    StateStore    all of the above, plus fold(expected_serial)
 
 `FileStateStore` and `MemoryStateStore` implement `StateStore`; one contract test suite runs against both.
 Errors are those of `state._errors` (`StateError` and its tree).
@@ -63,11 +63,17 @@ class Locker(Protocol):
         """
         ...
 
-    def force_unlock(self, lock_id: str) -> None:
-        """Remove a lock left behind. Raises `LockNotFoundError` when `lock_id` is not the current lock's id.
+    def check_lock(self, lock_id: str) -> None:
+        """Raise `LockLostError` unless the lock `lock_id`, taken by this store, is still held (it was not
+        force-unlocked). Cheap: a run calls it before each request that changes a recording."""
+        ...
 
-        It does not stop the holder if it still runs: compare-and-swap refuses its write if another run wrote
-        first. Meant for a holder that is gone or stuck.
+    def force_unlock(self, lock_id: str, *, force: bool = False) -> None:
+        """Remove a lock left behind. Raises `LockNotFoundError` when `lock_id` is not the current lock's id, and
+        `LockHolderAliveError` when its holder is still running on this host, unless `force`.
+
+        A holder that still runs learns it at its next `check_lock` and stops; compare-and-swap refuses its
+        writes if another run wrote first. Meant for a holder that is gone or stuck.
         """
         ...
 
@@ -85,9 +91,12 @@ class Journal(Protocol):
 
 
 class StateStore(StateReader, StateWriter, Locker, Journal, Protocol):
-    def fold(self) -> State:
-        """Fold the journal into the state, write it (compare-and-swap) and empty the journal; return it.
+    def fold(self, *, expected_serial: int | None = None) -> State:
+        """Fold the journal into the state, write it and empty the journal; return it.
 
-        Crash-safe in any order: a record is never lost, and folding the same record twice is harmless.
+        With `expected_serial`, compare-and-swap: `StaleStateError` when the stored serial is another (a run
+        that lost its lock, folding after another run wrote); the journal is then left as it is, for the run
+        that holds the lock. Crash-safe in any order: a record is never lost, and folding the same record twice
+        is harmless.
         """
         ...

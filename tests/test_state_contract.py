@@ -17,6 +17,8 @@ from state import (
     FileStateStore,
     IntentRecord,
     JournalRecord,
+    LockHolderAliveError,
+    LockLostError,
     LockNotFoundError,
     MemoryStateStore,
     PendingStart,
@@ -293,7 +295,12 @@ def test_force_unlock_needs_the_current_lock_id(handles: Callable[[], StateStore
             rescuer.force_unlock("wrong-id")
         with pytest.raises(StateLockedError), next_run.lock("plan"):  # the wrong id changed nothing
             pass
-        rescuer.force_unlock(stuck.id)
+        with pytest.raises(LockHolderAliveError, match=f"force-unlock --force {stuck.id}"):
+            rescuer.force_unlock(stuck.id)  # its holder (this process) is running: refused, nothing changed
+        holder.check_lock(stuck.id)
+        rescuer.force_unlock(stuck.id, force=True)
+        with pytest.raises(LockLostError, match=stuck.id):
+            holder.check_lock(stuck.id)  # the stuck run learns it before its next request
         taken = next_run.lock("plan")
         taken_info = taken.__enter__()
     # The stuck holder has ended while the next run holds the lock: that lock must still hold.
@@ -305,3 +312,19 @@ def test_force_unlock_needs_the_current_lock_id(handles: Callable[[], StateStore
         taken.__exit__(None, None, None)
     with handles().lock("refresh"):
         pass
+
+
+def test_a_run_that_lost_its_lock_cannot_fold_over_the_next_runs_state(handles: Callable[[], StateStore]) -> None:
+    """The final fold of a run is compare-and-swap: after another run wrote, its records stay in the journal."""
+    first, second = handles(), handles()
+    with first.lock("apply") as held:
+        read = first.fold()
+        first.append(PutRecord("a.b", entry("rec-1")))
+        first.force_unlock(held.id, force=True)
+        with second.lock("apply"):
+            after = second.fold()  # the next run folds the journal so far, and writes
+            second.append(PutRecord("a.c", entry("rec-2")))
+        with pytest.raises(StaleStateError):
+            first.fold(expected_serial=read.serial)
+    assert [record.address for record in second.journal()] == ["a.c"]  # left for the next fold
+    assert set(second.fold(expected_serial=after.serial).recordings) == {"a.b", "a.c"}
