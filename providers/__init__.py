@@ -37,7 +37,7 @@ from providers._types import (
 )
 
 if TYPE_CHECKING:
-    from providers._client import DEFAULT_BASE_URL, PAGE_SIZE, RealtimeKitClient
+    from providers._client import DEFAULT_BASE_URL, PAGE_SIZE, RealtimeKitClient, normalize_base_url
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -66,12 +66,13 @@ __all__ = [
     "UncertainStartError",
     "format_time",
     "is_plain_id",
+    "normalize_base_url",
     "parse_time",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("RealtimeKitClient", "DEFAULT_BASE_URL", "PAGE_SIZE"):
+    if name in ("RealtimeKitClient", "DEFAULT_BASE_URL", "PAGE_SIZE", "normalize_base_url"):
         from providers import _client
 
         return getattr(_client, name)

@@ -38,10 +38,36 @@ from providers._time import format_time
 from providers._types import ControlAction, Recording, is_plain_id
 from providers._wire import api_error, parse_data, parse_page, parse_recording
 
-__all__ = ["DEFAULT_BASE_URL", "PAGE_SIZE", "RealtimeKitClient"]
+__all__ = ["DEFAULT_BASE_URL", "PAGE_SIZE", "RealtimeKitClient", "normalize_base_url"]
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 PAGE_SIZE = 100  # the largest page the emulator serves; the client pages on `paging`, so a smaller cap is fine too
+
+
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def normalize_base_url(base_url: str) -> str:
+    """The base URL as one spelling: scheme and host in lower case, the default port and any trailing `/` dropped.
+    Raises `ProviderError` for anything but an http(s) URL, and for `http://` to any host but this machine (the
+    token would travel in clear)."""
+    parts = urlsplit(base_url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host or parts.username or parts.password or parts.query or parts.fragment:
+        raise ProviderError(f"the API base URL {base_url!r} is not an http:// or https:// URL of a host and a path")
+    if scheme == "http" and host not in _LOOPBACK_HOSTS and not host.startswith("127."):
+        raise ProviderError(
+            f"the API base URL {base_url!r} is http://, which would send the API token in clear: use https:// "
+            "(plain http is accepted only for this machine, as the bundled emulator)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ProviderError(f"the API base URL {base_url!r} has an invalid port") from None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
 class RealtimeKitClient:
@@ -64,8 +90,7 @@ class RealtimeKitClient:
         transport: httpx.BaseTransport | None = None,
         max_idle_connections: int = 32,
     ) -> None:
-        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
-            raise ProviderError(f"the API base URL {base_url!r} is not an http:// or https:// URL")
+        base_url = normalize_base_url(base_url)
         if not token or not token.isascii() or not token.isprintable() or " " in token:
             raise AuthenticationError("the API token is empty or malformed; check CLOUDFLARE_API_TOKEN")
         if not account_id or not app_id:
@@ -75,7 +100,7 @@ class RealtimeKitClient:
                 raise ProviderError(f"the {name} {value!r} is not a plain identifier (letters, digits, - and _)")
         self.account_id = account_id
         self.app_id = app_id
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url
         prefix = f"{self.base_url}/accounts/{quote(account_id, safe='')}/realtime/kit/{quote(app_id, safe='')}/"
         self._http = RetryingSender(
             base_url=self.base_url,

@@ -44,10 +44,14 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
+    """What an apply did. `interrupted`: the user stopped it (Ctrl-C) before everything was dispatched;
+    `stopped_by`: why dispatching stopped when it was not the user (a refused token, a lost lock), or ""."""
+
     outcomes: tuple[Outcome, ...]
     state: State
     interrupted: bool
     warnings: tuple[str, ...] = ()
+    stopped_by: str = ""
 
     @property
     def summary(self) -> dict[str, int]:

@@ -3,6 +3,7 @@
     ReconcilerError              anything the user can act on; the CLI prints its message and exits 1
     ├── ConfigError              the configuration is invalid; `problems` lists every problem found
     ├── UsageError               a flag or argument is wrong
+    ├── BindingError             the state is bound to another account, app or API than this run points at
     ├── PlanFileError            a saved plan cannot be read, or is stale (state or config changed)
     └── ApplyRefusedError        apply needs confirmation and there is no terminal to ask on
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from reconciler.config import Problem
 
-__all__ = ["ApplyRefusedError", "ConfigError", "PlanFileError", "ReconcilerError", "UsageError"]
+__all__ = ["ApplyRefusedError", "BindingError", "ConfigError", "PlanFileError", "ReconcilerError", "UsageError"]
 
 
 class ReconcilerError(Exception):
@@ -38,6 +39,11 @@ class ConfigError(ReconcilerError):
 
 class UsageError(ReconcilerError):
     """A flag or argument is wrong."""
+
+
+class BindingError(ReconcilerError):
+    """The state is bound to another account, app or API than this run points at (design §5.7): refused before
+    any request, nothing changed."""
 
 
 class PlanFileError(ReconcilerError):

@@ -99,10 +99,19 @@ def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:
         yield f"      {drift.describe()}"
 
 
+_EVENT_COLOURS = {
+    "vanished": "red",
+    "foreign": "red",
+    "unverified": "red",
+    "ambiguous": "red",
+    "duplicate": "red",
+    "pending": "yellow",
+}
+
+
 def refresh_lines(events: Iterable[RefreshEvent], style: Style = no_style) -> Iterator[str]:
     for event in events:
-        colour = "red" if event.kind in {"vanished", "untracked"} else "cyan"
-        yield f"{style(event.address, colour)}: {event.message}"
+        yield f"{style(event.address, _EVENT_COLOURS.get(event.kind, 'cyan'))}: {event.message}"
 
 
 def outcome_line(outcome: Outcome, style: Style = no_style) -> str:

@@ -59,6 +59,10 @@ class FileStateStore:
 
     # --- state ---------------------------------------------------------------------------------------------
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     def read(self) -> State:
         return stored_state(self._stored(), tool_version=self._tool_version, source=str(self.path))
 
@@ -215,4 +219,5 @@ def _real_path(path: Path) -> Path:
         if not target.is_file():
             raise UnsafePathError(str(path), dangling=True)
         return target
-    return path.parent.resolve() / path.name
+    real = path.parent.resolve() / path.name
+    return path if real == path.absolute() else real  # without links, the path as given reads best in messages

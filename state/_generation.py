@@ -86,7 +86,7 @@ def _successor(
     new = replace(state, serial=expected_serial + 1, tool_version=tool_version or state.tool_version)
     data = encode_state(new)
     if existing is None:
-        if not new.recordings and not new.pending:
+        if new.same_content(State(lineage=new.lineage)):
             return replace(new, serial=0), None  # an empty state is not worth creating a file for
     elif content_of(existing[0]) == content_of(data):
         return existing[1], None

@@ -35,6 +35,10 @@ class MemoryStateStore:
         self._lock_changed = threading.Condition()
         self._holder: LockInfo | None = None
 
+    @property
+    def location(self) -> str:
+        return _NAME
+
     def read(self) -> State:
         return stored_state(self._stored, tool_version=self._tool_version, source=_NAME)
 

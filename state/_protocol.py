@@ -35,6 +35,11 @@ class LockInfo:
 
 
 class StateReader(Protocol):
+    @property
+    def location(self) -> str:
+        """Where the state is, for messages: a path (or, for a database, its URL without a password)."""
+        ...
+
     def read(self) -> State:
         """The current state; a new empty one (fresh lineage, serial 0) when none exists yet.
 

@@ -10,9 +10,11 @@ from typing import Any
 
 from providers import NotFoundError, ServerError, TransportError, UncertainStartError
 from providers._fake import FakeProvider
+from reconciler._resolve import SETTLE_BOUND
 from reconciler.apply import apply_plan
 from reconciler.config import DesiredRecording, SourceLocation
 from reconciler.plan import make_plan
+from reconciler.refresh import refresh_state
 from state import ClearRecord, IntentRecord, MemoryStateStore, PutRecord, RecordingEntry, State
 
 HERE = SourceLocation(Path("recordings.toml"), 1)
@@ -94,16 +96,24 @@ def test_uncertain_start_that_created_the_recording_is_adopted_not_resent() -> N
     assert state.recordings["a.main"].recording_id == fake.recordings()[0].id
 
 
-def test_uncertain_start_that_created_nothing_is_cleared_and_fails() -> None:
-    fake, store = FakeProvider(), MemoryStateStore()
+def test_uncertain_start_that_created_nothing_stays_pending_until_a_refresh_after_the_bound() -> None:
+    now = [datetime(2026, 11, 1, 12, 0, tzinfo=UTC)]
+    fake, store = FakeProvider(clock=lambda: now[0]), MemoryStateStore()
+    desired = {"a.main": declared("a.main", 1)}
     fake.fail_next("start", UncertainStartError("502", meeting_id=meeting_id(1), status=502))
-    result, state = run({"a.main": declared("a.main", 1)}, fake, store)
-    assert result.failed == 1
+    result, state = run(desired, fake, store)
+    assert [o.result for o in result.outcomes] == ["uncertain"]
+    assert "the API may still act on it until 2026-11-01T12:02:00.000Z" in result.outcomes[0].message
     assert state.recordings == {}
-    assert state.pending == {}
-    # the next apply starts it, once
-    result, state = run({"a.main": declared("a.main", 1)}, fake, store)
-    assert result.failed == 0
+    assert set(state.pending) == {"a.main"}  # never concluded in the run that sent it
+    result, state = run(desired, fake, store)
+    assert result.outcomes == ()  # held back, not started again
+    now[0] += SETTLE_BOUND  # the API's clock passes the bound: a refresh concludes that nothing was created
+    refreshed = refresh_state(state, fake, bound=SETTLE_BOUND)
+    assert [event.kind for event in refreshed.events] == ["none-created"]
+    store.write(refreshed.state, expected_serial=state.serial)
+    result, state = run(desired, fake, store)
+    assert [o.result for o in result.outcomes] == ["ok"]
     assert len(fake.recordings()) == 1
 
 
@@ -261,10 +271,11 @@ def test_an_intent_journaled_ahead_of_a_start_never_attempted_is_cleared() -> No
     original = fake.start
 
     def start(meeting: str, body: Any, **options: Any) -> Any:
+        started = original(meeting, body, **options)
         if meeting == meeting_id(1):  # the user presses Ctrl-C while the first start is in flight
             assert second_intent_written.wait(5)
             stop.set()
-        return original(meeting, body, **options)
+        return started
 
     fake.start = start  # type: ignore[method-assign]
     desired = {"a.r": declared("a.r", 1), "b.r": declared("b.r", 2)}
@@ -328,3 +339,47 @@ def test_an_unresolved_start_holds_back_the_rest_of_its_meeting() -> None:
     assert [(o.address, o.result) for o in result.outcomes] == [("m.a", "uncertain"), ("m.b", "skipped")]
     assert len(fake.start_bodies) == 1  # never a second start while the first is unresolved
     assert set(state.pending) == {"m.a"}
+
+
+def test_a_start_waiting_for_the_rate_limit_when_ctrl_c_comes_is_never_sent() -> None:
+    """The first Ctrl-C stops everything that has not left, even a request already past the dispatcher."""
+    fake, store = FakeProvider(), MemoryStateStore()
+    stop = threading.Event()
+    original = fake.start
+
+    def start(meeting: str, body: Any, **options: Any) -> Any:
+        stop.set()  # Ctrl-C while this start waits for its turn at the rate limiter, before it is sent
+        return original(meeting, body, **options)
+
+    fake.start = start  # type: ignore[method-assign]
+    desired = {"a.r": declared("a.r", 1)}
+    state = store.read()
+    result = apply_plan(make_plan(desired, state), desired, fake, store, state, stop=stop)
+    assert [(o.result, o.message) for o in result.outcomes] == [("skipped", "not attempted: interrupted")]
+    assert fake.start_bodies == []
+    assert result.state.pending == {}
+    assert result.interrupted
+
+
+def test_a_run_whose_lock_is_force_unlocked_sends_nothing_more_and_leaves_its_journal() -> None:
+    fake, store = FakeProvider(), MemoryStateStore()
+    desired = {f"m{n}.r": declared(f"m{n}.r", n) for n in range(4)}
+    original = fake.start
+    with store.lock("apply") as held:
+
+        def start(meeting: str, body: Any, **options: Any) -> Any:
+            started = original(meeting, body, **options)
+            if meeting == meeting_id(0):
+                store.force_unlock(held.id, force=True)  # someone runs force-unlock while this run goes on
+            return started
+
+        fake.start = start  # type: ignore[method-assign]
+        state = store.read()
+        plan = make_plan(desired, state)
+        result = apply_plan(plan, desired, fake, store, state, parallelism=1, lock_id=held.id)
+    assert [meeting for meeting, _ in fake.start_bodies] == [meeting_id(0)]
+    assert "force-unlock" in result.stopped_by
+    assert [o.result for o in result.outcomes] == ["ok", "skipped", "skipped", "skipped"]
+    assert store.read().recordings == {}  # not folded by the run that lost its lock ...
+    puts = [r for r in store.journal() if isinstance(r, PutRecord)]
+    assert [r.entry.recording_id for r in puts] == [fake.recordings()[0].id]  # ... its outcome waits in the journal

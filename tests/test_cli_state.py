@@ -289,7 +289,12 @@ def test_force_unlock_frees_a_stuck_lock_given_its_id(store: FileStateStore, tmp
             wrong.stderr
         )
         assert store.lock_path.exists()
-        unlocked = reconciler("force-unlock", stuck.id, cwd=tmp_path)
+        alive = reconciler("force-unlock", stuck.id, cwd=tmp_path)  # its holder, this test, is running here
+        assert alive.returncode == 1
+        assert f"pid {os.getpid()}" in alive.stderr
+        assert f"`reconciler force-unlock --force {stuck.id}`" in alive.stderr
+        assert store.lock_path.exists()
+        unlocked = reconciler("force-unlock", "--force", stuck.id, cwd=tmp_path)
         assert unlocked.returncode == 0, unlocked.stderr
         assert unlocked.stdout.startswith(f"Lock {stuck.id} removed: the state {store.path.name} is unlocked.")
         assert not store.lock_path.exists()

@@ -170,8 +170,8 @@ def test_wrong_token_stops_the_run_with_a_clear_error(workspace: Workspace) -> N
     workspace.env["CLOUDFLARE_API_TOKEN"] = "not-the-token"
     result = workspace.run("apply", "--auto-approve", "--parallelism", "1")
     assert result.returncode == 1
-    assert "start FAILED" in result.stdout
-    assert "skipped" in result.stdout  # the other meetings are not tried with a token that cannot work
+    assert result.stdout == ""  # refused by the first call, before anything is planned or started
+    assert "Authentication error (HTTP 401). Check CLOUDFLARE_API_TOKEN." in result.stderr
     assert workspace.counters()["responses"] == {"401": 1}
     assert "not-the-token" not in result.stderr + result.stdout
     assert workspace.recordings() == []

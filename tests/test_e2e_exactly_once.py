@@ -14,6 +14,14 @@ from _e2e import Workspace, meeting_id, meetings
 FAST = ("--rate", "200", "--http-timeout", "2")
 
 
+def wait_for_starts(workspace: Workspace, count: int, timeout: float = 20) -> None:
+    """Until the emulator has carried out `count` starts (one it holds back may still be at work)."""
+    deadline = time.monotonic() + timeout
+    while workspace.counters()["starts"] < count:
+        assert time.monotonic() < deadline, f"the emulator did not carry out {count} starts in {timeout} s"
+        time.sleep(0.05)
+
+
 def one_recording_per_address(workspace: Workspace) -> None:
     per_meeting = Counter(r["meeting_id"] for r in workspace.recordings())
     assert all(count == 1 for count in per_meeting.values()), per_meeting
@@ -34,27 +42,37 @@ def test_start_that_was_carried_out_but_not_answered_is_adopted(workspace: Works
     assert len(workspace.recordings()) == 2
 
 
-def test_start_refused_with_5xx_before_is_started_by_the_next_apply(workspace: Workspace) -> None:
+def test_a_start_answered_5xx_stays_pending_until_the_bound_then_is_started_once(workspace: Workspace) -> None:
+    """A 502 may come from a gateway after the API did the work: "nothing was created" waits for the bound."""
     workspace.write_config(meetings(1))
     workspace.script("start", "5xx-before")
     first = workspace.run("apply", "--auto-approve", *FAST)
     assert first.returncode == 1
-    assert "nothing was created" in first.stdout
-    assert workspace.recordings() == []
-    second = workspace.run("apply", "--auto-approve", *FAST)
-    assert second.returncode == 0, second.stderr
+    assert "start outcome UNKNOWN" in first.stdout
+    assert "the API may still act on it until" in first.stdout
+    held = workspace.run("apply", "--auto-approve", *FAST)
+    assert held.returncode == 0, held.stderr
+    assert "held back until" in held.stdout
+    assert workspace.counters()["requests"]["start"] == 1  # not started again within the bound
+    workspace.inspect("POST", "advance", {"seconds": 125})  # the API's clock passes the bound
+    third = workspace.run("apply", "--auto-approve", *FAST)
+    assert third.returncode == 0, third.stderr
+    assert "created nothing" in third.stdout
     one_recording_per_address(workspace)
     assert len(workspace.recordings()) == 1
 
 
-def test_start_that_timed_out_is_resolved_after_it_settles(workspace: Workspace) -> None:
+def test_start_that_timed_out_is_resolved_once_its_recording_appears(workspace: Workspace) -> None:
     workspace.write_config(meetings(1))
     workspace.inspect("PUT", "faults", {"spike_latency": 1.5})
     workspace.script("start", "latency-spike")  # the emulator creates the recording after the client gave up
     first = workspace.run("apply", "--auto-approve", *FAST, "--http-timeout", "0.5")
-    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "start outcome UNKNOWN" in first.stdout
+    wait_for_starts(workspace, 1)
     second = workspace.run("apply", "--auto-approve", *FAST)
     assert second.returncode == 0, second.stderr
+    assert "an uncertain start created recording" in second.stdout
     one_recording_per_address(workspace)
     assert workspace.counters()["requests"]["start"] == 1
 

@@ -164,7 +164,7 @@ def test_a_lock_file_left_by_a_dead_process_does_not_lock(store: FileStateStore)
 
 def test_force_unlock_hands_the_lock_to_the_next_run(store: FileStateStore) -> None:
     with store.lock("apply") as stuck:
-        store.force_unlock(stuck.id)
+        store.force_unlock(stuck.id, force=True)
         assert not store.lock_path.exists()
         next_run = FileStateStore(store.path)
         with next_run.lock("plan") as taken:

@@ -4,6 +4,7 @@ is followed once, so that every path to one state takes one lock."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,24 +32,18 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("suffix", [".journal", ".lock"])
-def test_a_linked_journal_or_lock_is_refused_and_its_target_untouched(
-    folder: Path, victim: Path, suffix: str
-) -> None:
+def test_a_linked_journal_or_lock_is_refused_and_its_target_untouched(folder: Path, victim: Path, suffix: str) -> None:
     mode = victim.stat().st_mode
     (folder / f"recordings.state.json{suffix}").symlink_to(victim)
     store = FileStateStore(folder / "recordings.state.json")
-    with pytest.raises(UnsafePathError, match=f"recordings.state.json{suffix}: it is a symbolic link"):
-        if suffix == ".journal":
-            store.append(IntentRecord("a.b", MEETING, "2026-01-01T00:00:00.000Z"))
-            store.fold()
-        else:
-            with store.lock("plan"):
-                pass
-    with pytest.raises(UnsafePathError):
-        if suffix == ".journal":
-            list(store.journal())
-        else:
-            store.force_unlock("any-id")
+    uses: list[Callable[[], object]] = (
+        [lambda: store.append(IntentRecord("a.b", MEETING, "2026-01-01T00:00:00.000Z")), store.journal, store.fold]
+        if suffix == ".journal"
+        else [lambda: store.lock("plan").__enter__(), lambda: store.force_unlock("any-id")]
+    )
+    for use in uses:
+        with pytest.raises(UnsafePathError, match=f"recordings.state.json{suffix}: it is a symbolic link"):
+            use()
     assert victim.read_text() == "do not touch\n"
     assert victim.stat().st_mode == mode
 

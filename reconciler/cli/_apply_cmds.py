@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -20,15 +21,17 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from reconciler.cli._console import Console
-from reconciler.cli._context import load, open_client, open_store, settle_time
+from reconciler.cli._context import binding, load, open_client, open_store, settle_bound
 from reconciler.cli._plan_cmds import current_state, plan_for, print_plan
 from reconciler.errors import ApplyRefusedError, PlanFileError, UsageError
 
 if TYPE_CHECKING:
+    from providers import RealtimeKitClient
+    from reconciler._session import Session
     from reconciler.apply import ApplyResult
     from reconciler.config import Config
     from reconciler.plan import Plan
-    from state import FileStateStore, State
+    from state import FileStateStore
 
 __all__ = ["run_apply", "run_import", "run_refresh"]
 
@@ -54,9 +57,12 @@ def run_apply(args: argparse.Namespace) -> int:
                 f"saved plan {args.planfile} is stale: the configuration changed since it was made; "
                 "run `reconciler plan --out FILE` again"
             )
-        with store.lock("apply", timeout=args.lock_timeout):
-            state = store.fold()
-            plan = saved.plan
+        # A saved plan is applied as it was made: no refresh, only the cheap call before anything is sent.
+        with (
+            open_client(args, config) as client,
+            current_state(args, config, store, operation="apply", refresh=False, client=client) as session,
+        ):
+            state, plan = session.state, saved.plan
             # Serial 0 is a state never written (each read of it draws a new lineage): the same empty state.
             unchanged_empty = state.serial == plan.serial == 0
             if not unchanged_empty and (state.lineage, state.serial) != (plan.lineage, plan.serial):
@@ -64,9 +70,13 @@ def run_apply(args: argparse.Namespace) -> int:
                     f"saved plan {args.planfile} is stale: the state changed since it was made "
                     f"(serial {plan.serial}, now {state.serial}); run `reconciler plan --out FILE` again"
                 )
-            return _execute(args, console, config=config, store=store, state=state, plan=plan)
+            return _execute(args, console, config=config, client=client, store=store, session=session, plan=plan)
 
-    with current_state(args, config, store, operation="apply") as (state, events):
+    with (
+        open_client(args, config) as client,
+        current_state(args, config, store, operation="apply", client=client) as session,
+    ):
+        state, events = session.state, session.events
         plan = plan_for(args, config, state)
         if not args.json:
             print_plan(console, plan, events, json_output=False)
@@ -79,7 +89,7 @@ def run_apply(args: argparse.Namespace) -> int:
         if not args.auto_approve and not _confirmed(console):
             console.print("Apply cancelled.")
             return 1
-        return _execute(args, console, config=config, store=store, state=state, plan=plan)
+        return _execute(args, console, config=config, client=client, store=store, session=session, plan=plan)
 
 
 def _confirmed(console: Console) -> bool:
@@ -91,29 +101,38 @@ def _confirmed(console: Console) -> bool:
 
 
 def _execute(
-    args: argparse.Namespace, console: Console, *, config: Config, store: FileStateStore, state: State, plan: Plan
+    args: argparse.Namespace,
+    console: Console,
+    *,
+    config: Config,
+    client: RealtimeKitClient,
+    store: FileStateStore,
+    session: Session,
+    plan: Plan,
 ) -> int:
+    """Carry out `plan` with the client that checked the access (it knows the API's clock)."""
     from reconciler.apply import apply_plan
     from reconciler.cli._progress import ApplyProgress
 
     total = sum(1 for change in plan.changes for action in change.actions if action != "no-op")
     progress = ApplyProgress.for_console(console, total, json_output=args.json)
     stop = threading.Event()
-    with open_client(args, config) as client, _interrupts(stop, console):
+    with _interrupts(stop, console):
         result = apply_plan(
             plan,
             config.recordings,
             client,
             store,
-            state,
+            session.state,
             parallelism=args.parallelism,
             on_outcome=progress,
             stop=stop,
-            settle=settle_time(args),
+            bound=settle_bound(args),
+            lock_id=session.lock_id,
         )
     progress.finish()
     _print_summary(console, result, json_output=args.json)
-    return 1 if result.failed or result.interrupted else 0
+    return 1 if result.failed or result.interrupted or result.stopped_by else 0
 
 
 def _print_summary(console: Console, result: ApplyResult, *, json_output: bool) -> None:
@@ -127,6 +146,7 @@ def _print_summary(console: Console, result: ApplyResult, *, json_output: bool) 
                 **result.summary,
                 "actions": dict(done),
                 "interrupted": result.interrupted,
+                "stopped_by": result.stopped_by or None,
                 "warnings": list(result.warnings),
                 "state": {"lineage": result.state.lineage, "serial": result.state.serial},
             }
@@ -134,6 +154,8 @@ def _print_summary(console: Console, result: ApplyResult, *, json_output: bool) 
         return
     for warning in result.warnings:
         console.warn(warning)
+    if result.stopped_by:
+        console.error(f"apply stopped: {result.stopped_by}")
     if result.interrupted:
         console.warn("interrupted: actions not yet dispatched were not attempted; run apply again to finish")
     console.print("")
@@ -168,7 +190,8 @@ def run_refresh(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
     config = load(args)
     store = open_store(args, config)
-    with current_state(args, config, store, operation="refresh") as (state, events):
+    with current_state(args, config, store, operation="refresh", refresh=True) as session:
+        state, events = session.state, session.events
         if args.json:
             console.json(
                 {
@@ -193,11 +216,13 @@ def run_import(args: argparse.Namespace) -> int:
     if declared is None:
         raise UsageError(f"cannot import to {args.address}: declare it in the configuration first")
     store = open_store(args, config)
-    with store.lock("import", timeout=args.lock_timeout):
-        state = store.fold()
-        with open_client(args, config) as client:
-            adopted = adopt_recording(state, declared, args.recording_id, client)
-        written = store.write(adopted, expected_serial=state.serial)
+    with (
+        open_client(args, config) as client,
+        current_state(args, config, store, operation="import", refresh=False, client=client) as session,
+    ):
+        state = dataclasses.replace(session.state, binding=binding(config))
+        adopted = adopt_recording(state, declared, args.recording_id, client)
+        written = store.write(adopted, expected_serial=session.state.serial)
     recording = written.recordings[args.address]
     if args.json:
         console.json(

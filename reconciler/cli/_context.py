@@ -1,4 +1,5 @@
-"""Build the concrete pieces a command needs from its flags and the environment: config, store, API client.
+"""Build the concrete pieces a command needs from its flags and the environment: config, store, API client, and
+what the run points at (its `Binding`).
 
 The only module besides the emulator command that reads API settings from the environment:
 `CLOUDFLARE_API_TOKEN` (required for any API call), `CLOUDFLARE_BASE_URL` (optional; how the emulator is
@@ -19,9 +20,9 @@ from reconciler.errors import UsageError
 if TYPE_CHECKING:
     from providers import RealtimeKitClient
     from reconciler.config import Config
-    from state import FileStateStore
+    from state import Binding, FileStateStore
 
-__all__ = ["load", "open_client", "open_store", "settle_time"]
+__all__ = ["binding", "load", "open_client", "open_store", "settle_bound"]
 
 
 def load(args: argparse.Namespace) -> Config:
@@ -46,20 +47,31 @@ def open_store(args: argparse.Namespace, config: Config) -> FileStateStore:
     return FileStateStore(state_path(args.state, args.config, config.state), tool_version=__version__)
 
 
-def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
-    from providers import DEFAULT_BASE_URL, RealtimeKitClient
+def binding(config: Config) -> Binding:
+    """What this run points at: the account and app of the configuration (or the environment), and the API."""
+    from providers import DEFAULT_BASE_URL, normalize_base_url
+    from state import Binding
 
-    token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
-    if not token:
-        raise UsageError("set CLOUDFLARE_API_TOKEN to an API token with the Realtime Admin permission")
     if not config.account_id:
         raise UsageError("no account id: set [provider] account_id in the configuration, or CLOUDFLARE_ACCOUNT_ID")
     if not config.app_id:
         raise UsageError("no app id: set [provider] app_id in the configuration, or REALTIMEKIT_APP_ID")
-    base_url = os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
+    api = normalize_base_url(os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL)
+    return Binding(account_id=config.account_id, app_id=config.app_id, api=api)
+
+
+def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
+    """The API client of this run: sends nothing until it is called."""
+    from providers import DEFAULT_BASE_URL, RealtimeKitClient
+
+    target = binding(config)
+    token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+    if not token:
+        raise UsageError("set CLOUDFLARE_API_TOKEN to an API token with the Realtime Admin permission")
+    base_url = target.api
     return RealtimeKitClient(
-        account_id=config.account_id,
-        app_id=config.app_id,
+        account_id=target.account_id,
+        app_id=target.app_id,
         token=token,
         base_url=base_url,
         rate=args.rate,
@@ -70,8 +82,8 @@ def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
     )
 
 
-def settle_time(args: argparse.Namespace) -> timedelta:
-    """How long after a start's intent the API may still act on the start (`reconciler._resolve.settle_time`)."""
-    from reconciler._resolve import settle_time
+def settle_bound(args: argparse.Namespace) -> timedelta:
+    """How long after a start's intent the API may still act on the start (`reconciler._resolve.settle_bound`)."""
+    from reconciler._resolve import settle_bound
 
-    return settle_time(args.http_timeout)
+    return settle_bound(args.http_timeout)

@@ -173,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     mv = add_state("mv", "reconciler.cli._state_cmds:run_state_mv", "rename an address", _common(lock=True))
     mv.add_argument("source", metavar="SRC")
     mv.add_argument("destination", metavar="DST")
+    rebind = add_state(
+        "rebind",
+        "reconciler.cli._rebind_cmd:run_state_rebind",
+        "bind the state to the account, app and API this configuration points at (after a real move)",
+        _common(lock=True),
+    )
+    _api_options(rebind)
 
     imp = add(
         "import",
@@ -188,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
         "force-unlock", "reconciler.cli._state_cmds:run_force_unlock", "remove a lock left behind", _common(json=False)
     )
     unlock.add_argument("lock_id", metavar="LOCK_ID")
+    unlock.add_argument(
+        "--force",
+        action="store_true",
+        help="remove the lock even though its holder still runs on this host (it stops at its next request)",
+    )
 
     add(
         "schema",

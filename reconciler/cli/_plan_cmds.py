@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from reconciler import __version__
 from reconciler.cli._console import Console
-from reconciler.cli._context import load, open_client, open_store, settle_time
+from reconciler.cli._context import binding, load, open_client, open_store, settle_bound
 
 if TYPE_CHECKING:
+    from providers import Provider
+    from reconciler._session import Session
     from reconciler.config import Config
     from reconciler.plan import Plan
     from reconciler.refresh import RefreshEvent
@@ -30,8 +32,9 @@ def run_plan(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
     config = load(args)
     store = open_store(args, config)
-    with current_state(args, config, store, operation="plan") as (state, events):
-        plan = plan_for(args, config, state)
+    with current_state(args, config, store, operation="plan", api=False) as session:
+        plan = plan_for(args, config, session.state)
+        events = session.events
     if args.out:
         write_plan_file(Path(args.out), plan, config, __version__)
     print_plan(console, plan, events, json_output=args.json)
@@ -42,24 +45,42 @@ def run_plan(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def current_state(
-    args: argparse.Namespace, config: Config, store: FileStateStore, *, operation: str
-) -> Iterator[tuple[State, tuple[RefreshEvent, ...]]]:
-    """The state to plan from, with the lock held for the `with` block.
+    args: argparse.Namespace,
+    config: Config,
+    store: FileStateStore,
+    *,
+    operation: str,
+    api: bool = True,
+    refresh: bool | None = None,
+    client: Provider | None = None,
+) -> Iterator[Session]:
+    """The state to plan from, with the lock held for the `with` block (`reconciler._session.locked_state`).
 
-    Folds what a previous run left in the journal, then (unless `--no-refresh`) refreshes from the API and
-    persists what changed. With `--no-refresh` and no journal to fold, nothing is written.
+    Folds what a previous run left in the journal and checks the binding; then, when `refresh` (by default: unless
+    `--no-refresh`), refreshes from the API and persists what changed. Without a refresh nothing is sent (unless
+    `api` asks for the cheap call that precedes an apply), and nothing is written but what the journal held.
+    `client` is the API client to use, when the caller needs it afterwards too.
     """
-    from reconciler.refresh import refresh_state
+    from reconciler._session import locked_state
 
-    with store.lock(operation, timeout=args.lock_timeout):
-        state = store.fold()
-        events: tuple[RefreshEvent, ...] = ()
-        if not getattr(args, "no_refresh", False):
-            with open_client(args, config) as client:
-                result = refresh_state(state, client, settle=settle_time(args))
-            state = store.write(result.state, expected_serial=state.serial)
-            events = result.events
-        yield state, events
+    if refresh is None:
+        refresh = not getattr(args, "no_refresh", False)
+    with contextlib.ExitStack() as stack:
+        if client is None and (refresh or api):
+            client = stack.enter_context(open_client(args, config))
+        target = binding(config) if client is not None else None  # a run that sends nothing needs none
+        session = stack.enter_context(
+            locked_state(
+                store,
+                operation=operation,
+                lock_timeout=args.lock_timeout,
+                binding=target,
+                provider=client,
+                refresh=refresh,
+                bound=settle_bound(args),
+            )
+        )
+        yield session
 
 
 def plan_for(args: argparse.Namespace, config: Config, state: State) -> Plan:

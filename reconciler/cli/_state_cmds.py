@@ -131,6 +131,8 @@ def run_show(args: argparse.Namespace) -> int:
         console.print("No state.")
         return 0
     console.print(console.style(f"# state {store.path}: serial {state.serial}, lineage {state.lineage}", "dim"))
+    bound = f"bound to {state.binding}" if state.binding is not None else "not bound yet (the next refresh binds it)"
+    console.print(console.style(f"# {bound}", "dim"))
     for address in _addresses(state):
         console.print()
         for line in _block(console, address, document):
@@ -249,9 +251,9 @@ def _check_move(source: str, destination: str, state: State, store: FileStateSto
 def run_force_unlock(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
     store = _store(args)
-    store.force_unlock(args.lock_id)
+    store.force_unlock(args.lock_id, force=args.force)
     console.print(
-        f"Lock {args.lock_id} removed: the state {store.path} is unlocked. If the process that held it still "
-        "runs, stop it: its next write is refused if another run has written since."
+        f"Lock {args.lock_id} removed: the state {store.path} is unlocked. A run that still held it stops before "
+        "its next request, and leaves what it did in the journal."
     )
     return 0
