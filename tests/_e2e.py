@@ -13,6 +13,9 @@ import os
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +63,14 @@ EXAMPLE_CASES = [
     *(pytest.param(path, id=path.name) for path in sorted(EXAMPLES.glob("*.toml"))),
     *(pytest.param(path, id=f"{path.name}/") for path in sorted(EXAMPLES.iterdir()) if path.is_dir()),
 ]
+
+
+@contextmanager
+def emulated(root: Path, **options: Any) -> Iterator[Workspace]:
+    """A workspace in `root` wired to an emulator of its own (statuses standing still), with `options` for it
+    (`clock_offset`, `apps`, ...)."""
+    with EmulatorServer(token=TOKEN, speed=0.0001, seed=1, **options) as server:
+        yield Workspace(root, server)
 
 
 @dataclass
@@ -149,6 +160,22 @@ class Workspace:
 
     def script(self, route: str, *faults: str) -> None:
         self.inspect("POST", "faults/script", {"route": route, "faults": list(faults)})
+
+    def wait_for_starts(self, count: int, timeout: float = 30) -> None:
+        """Until the emulator has carried out `count` starts (one it holds back may still be at work)."""
+        deadline = time.monotonic() + timeout
+        while self.counters()["starts"] < count:
+            assert time.monotonic() < deadline, f"the emulator did not carry out {count} starts in {timeout} s"
+            time.sleep(0.05)
+
+    def start_elsewhere(self, meeting: str, *, caller: str | None = "USER", reason: str = "API_CALL") -> str:
+        """A recording of `meeting` started by someone else (a person in the UI by default); its id."""
+        body = {"account_id": ACCOUNT, "app_id": APP, "meeting_id": meeting, "reason": reason, "caller": caller}
+        return str(self.inspect("POST", "recordings", body)["id"])
+
+    def advance(self, seconds: float) -> None:
+        """Move the API's clock on, as if `seconds` had passed there."""
+        self.inspect("POST", "advance", {"seconds": seconds})
 
     def state(self) -> dict[str, Any]:
         return dict(json.loads(self.state_file.read_text(encoding="utf-8")))

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from providers.emulator import EmulatorServer
-
-from _e2e import TOKEN, Workspace
+from _e2e import Workspace, emulated
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     """A scratch folder and an emulator whose statuses stand still unless a test moves them."""
-    with EmulatorServer(token=TOKEN, speed=0.0001, seed=1) as server:
-        yield Workspace(tmp_path, server)
+    with emulated(tmp_path) as workspace:
+        yield workspace

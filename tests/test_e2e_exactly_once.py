@@ -14,14 +14,6 @@ from _e2e import Workspace, meeting_id, meetings
 FAST = ("--rate", "200", "--http-timeout", "2")
 
 
-def wait_for_starts(workspace: Workspace, count: int, timeout: float = 20) -> None:
-    """Until the emulator has carried out `count` starts (one it holds back may still be at work)."""
-    deadline = time.monotonic() + timeout
-    while workspace.counters()["starts"] < count:
-        assert time.monotonic() < deadline, f"the emulator did not carry out {count} starts in {timeout} s"
-        time.sleep(0.05)
-
-
 def one_recording_per_address(workspace: Workspace) -> None:
     per_meeting = Counter(r["meeting_id"] for r in workspace.recordings())
     assert all(count == 1 for count in per_meeting.values()), per_meeting
@@ -69,7 +61,7 @@ def test_start_that_timed_out_is_resolved_once_its_recording_appears(workspace: 
     first = workspace.run("apply", "--auto-approve", *FAST, "--http-timeout", "0.5")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "start outcome UNKNOWN" in first.stdout
-    wait_for_starts(workspace, 1)
+    workspace.wait_for_starts(1)
     second = workspace.run("apply", "--auto-approve", *FAST)
     assert second.returncode == 0, second.stderr
     assert "an uncertain start created recording" in second.stdout

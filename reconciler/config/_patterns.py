@@ -23,8 +23,8 @@ UUID_PATTERN: Final = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f
 # An absolute URI (RFC 3986: a scheme, then something): what the API's `format: uri` asks for.
 URI_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
 RTMP_PATTERN: Final = r"^rtmps?://[^\s/?#]+[^\s]*$"
-# Both ids end up in the API's URL path: no separators, no blanks.
-PATH_SEGMENT_PATTERN: Final = r"^[^/?#\s]+$"
+# Both ids end up in the API's URL path as one segment: letters, digits, `-` and `_`, so never `.`, `..` or a `/`.
+PATH_SEGMENT_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
 # What each pattern means, in the words an error message uses.
 PATTERN_DESCRIPTIONS: Final[dict[str, str]] = {
@@ -33,5 +33,5 @@ PATTERN_DESCRIPTIONS: Final[dict[str, str]] = {
     UUID_PATTERN: "a UUID such as 97440c6a-140b-40a9-9499-b23fd7a3868a",
     URI_PATTERN: "an absolute URI such as https://example.com/logo.png",
     RTMP_PATTERN: "an rtmp:// or rtmps:// URL",
-    PATH_SEGMENT_PATTERN: "an id without '/', '?', '#' or blanks",
+    PATH_SEGMENT_PATTERN: "an id of letters, digits, '-' and '_'",
 }
