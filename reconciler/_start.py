@@ -1,8 +1,12 @@
 """`Starter`: how apply starts one recording, exactly once (design §5).
 
-    intent on disk ──> start sent ──> answer: the recording, journaled
-                                 └──> no answer or a 5xx: uncertain ──> resolved from the API at once:
-                                          one candidate: adopted; otherwise pending (the meeting is held back)
+    intent on disk ──> may it still send? ──> start sent ──> answer: the recording, journaled
+                              │                          └──> no answer or a 5xx: uncertain ──> resolved from the
+                              │                               API at once: one candidate adopted; otherwise pending
+                              └──> no (Ctrl-C, lock lost): not sent, intent cleared
+
+"May it still send" comes after the intent is on disk: a run that takes the lock after that check folds the
+intent, and holds its meeting back until the start is resolved.
 
 An intent is journaled ahead, as its meeting is handed to a worker (`intend_ahead`), so that the worker does not
 wait for the disk; if the send comes later than `INTENT_LEAD` (the rate limit held it back), the intent is
@@ -98,13 +102,15 @@ class Starter:
         sent: list[PendingStart] = []
 
         def before_send() -> None:
-            run.may_send()  # raises NotSent: nothing more leaves after Ctrl-C or a lost lock
             with self._lock:
                 ahead = self._ahead.pop(address, None)
             if ahead is None or run.clock() - ahead.at > INTENT_LEAD:
                 ahead = self._intend(address)
             ahead.written.wait()
             sent.append(ahead.start)
+            # Only now, with the intent on disk, may it be sent: nothing leaves after Ctrl-C or once the lock is
+            # lost. A run that takes the lock after this check folds the intent and holds the meeting back.
+            run.may_send()
 
         try:
             started = run.provider.start(recording.meeting_id, recording.body, before_send=before_send)
@@ -133,7 +139,7 @@ class Starter:
         return _Intent(start, at, self._run.journal.write(record))
 
     def _clear_unsent(self, address: str, sent: list[PendingStart], *, reason: str) -> None:
-        """The API certainly did nothing with this start (refused, never sent): its intent is settled."""
+        """The API certainly did nothing with this start (refused, or never sent): its intents are settled."""
         with self._lock:
             ahead = self._ahead.pop(address, None)
         if sent or ahead is not None:
