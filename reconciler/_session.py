@@ -21,7 +21,7 @@ from providers import Provider
 from reconciler._events import RefreshEvent
 from reconciler.errors import BindingError
 from reconciler.refresh import refresh_state
-from state import Binding, State, StateStore
+from state import Binding, OnWait, State, StateStore, hold_lock
 
 __all__ = ["Session", "check_binding", "locked_state"]
 
@@ -66,11 +66,12 @@ def locked_state(
     provider: Provider | None,
     refresh: bool,
     bound: timedelta,
+    on_wait: OnWait | None = None,
 ) -> Iterator[Session]:
     """The state, under the lock for the `with` block: folded, its binding checked, then (with a `provider`)
     refreshed and written when `refresh`, else only the cheap call. Without a provider nothing is sent, and no
-    binding is needed (None)."""
-    with store.lock(operation, timeout=lock_timeout) as held:
+    binding is needed (None). `on_wait` is told when the lock is held by someone else, before waiting for it."""
+    with hold_lock(store, operation, timeout=lock_timeout, on_wait=on_wait) as held:
         state = store.fold()
         events: tuple[RefreshEvent, ...] = ()
         if binding is not None:

@@ -15,9 +15,11 @@ from state._errors import (
     StateError,
     StateFileError,
     StateLockedError,
+    StoreUnavailableError,
     UnsafePathError,
 )
 from state._file import FileStateStore
+from state._locking import OnWait, hold_lock
 from state._memory import MemoryStateStore
 from state._model import (
     FINAL_STATUSES,
@@ -55,6 +57,7 @@ __all__ = [
     "LockNotFoundError",
     "Locker",
     "MemoryStateStore",
+    "OnWait",
     "PendingStart",
     "PutRecord",
     "RecordingEntry",
@@ -66,8 +69,10 @@ __all__ = [
     "StateReader",
     "StateStore",
     "StateWriter",
+    "StoreUnavailableError",
     "SuspectStart",
     "UnsafePathError",
     "fold",
+    "hold_lock",
     "state_document",
 ]

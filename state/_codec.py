@@ -120,9 +120,7 @@ def decode_state(data: bytes, *, source: str) -> State:
         return State(lineage, serial, tool_version, recordings, pending, suspects, binding)
     except ShapeError as problem:
         raise StateFileError(
-            f"state file {source} is damaged: {problem}. Nothing was changed; restore the previous generation "
-            f"from {source}.backup (check it first), or fix the file by hand",
-            path=source,
+            f"the state {source} is damaged: {problem}. Nothing was changed", location=source
         ) from None
 
 
@@ -134,9 +132,10 @@ def _check_format(document: object, source: str) -> tuple[dict[str, Any], int]:
     version = document["format_version"]
     if type(version) is int and version > FORMAT_VERSION:
         raise StateFileError(
-            f"state file {source} has format_version {version}, newer than this reconciler reads "
-            f"({FORMAT_VERSION}): upgrade reconciler. Nothing was changed",
-            path=source,
+            f"the state {source} has format_version {version}, newer than this reconciler reads ({FORMAT_VERSION}). "
+            "Nothing was changed",
+            location=source,
+            newer=True,
         )
     if version not in (1, FORMAT_VERSION) or type(version) is not int:
         raise expected("format_version", f"1 or {FORMAT_VERSION}", version)

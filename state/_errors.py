@@ -1,18 +1,20 @@
 """The errors a state store raises, as one tree.
 
-    StateError                   anything wrong with the state; `str(error)` is the whole message, ready to print
-    ├── StateFileError           the state file cannot be read: not JSON, truncated, wrong shape, unknown
-    │                            format_version. Names the file; nothing was changed
-    ├── UnsafePathError          a file beside the state is a symbolic link (the tool never makes one): refused
+    StateError                   anything wrong with the state; `str(error)` says what is wrong and what happened
+    ├── StateFileError           the stored state cannot be read: not JSON, truncated, wrong shape, unknown
+    │                            format_version, a database schema it does not know. Nothing was changed
+    ├── UnsafePathError          a file beside the state is a symbolic link (the store never makes one): refused
     ├── StaleStateError          compare-and-swap lost: another writer changed the state since it was read, or
     │                            the stored state belongs to another lineage. Nothing was written
     ├── StateLockedError         someone else holds the lock; carries the holder's `LockInfo`
     ├── LockLostError            this run's lock was removed (force-unlock) while it ran: it must stop sending
     ├── LockNotFoundError        force-unlock of an id that is not the current lock's (or of no lock at all)
-    ├── LockHolderAliveError     force-unlock of a lock whose holder still runs on this host (without --force)
-    └── JournalError             the journal has a damaged line other than a torn last one. Names file and line
+    ├── LockHolderAliveError     force-unlock of a lock whose holder still runs on this host (without force)
+    ├── JournalError             the journal has a damaged record other than a torn last one
+    └── StoreUnavailableError    the store cannot be reached or used (a database down, a role without rights)
 
-Every message says what to do next.
+Messages name where (`location`: a path, or a database URL without its password) and what happened; they say
+nothing of commands or flags. What to do next is the CLI's to add (`reconciler.cli._errors`), from the attributes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "StateError",
     "StateFileError",
     "StateLockedError",
+    "StoreUnavailableError",
     "UnsafePathError",
 ]
 
@@ -37,30 +40,33 @@ class StateError(Exception):
 
 
 class StateFileError(StateError):
-    """The state file cannot be read; `path` names it."""
+    """The stored state at `location` cannot be read. `newer` when it was written by a newer version; `backup`
+    names where the generation before the last write is, when the store keeps one and it exists."""
 
-    def __init__(self, message: str, *, path: str) -> None:
+    def __init__(self, message: str, *, location: str, newer: bool = False, backup: str | None = None) -> None:
         super().__init__(message)
-        self.path = path
+        self.location = location
+        self.newer = newer
+        self.backup = backup
 
 
 class UnsafePathError(StateError):
-    """A file the store would open is a symbolic link it did not create; `path` names it. Nothing was opened."""
+    """A file the store would open is a symbolic link it did not create; `location` names it. Nothing was opened."""
 
-    def __init__(self, path: str, *, dangling: bool = False) -> None:
+    def __init__(self, location: str, *, dangling: bool = False) -> None:
         if dangling:
             message = (
-                f"the state path {path} is a symbolic link that leads to no file; following it would create a state "
-                "somewhere else. Point --state or [state] path at the real file"
+                f"the state path {location} is a symbolic link that leads to no file; following it would create a "
+                "state somewhere else"
             )
         else:
             message = (
-                f"refusing to open {path}: it is a symbolic link, and reconciler never makes one beside the state (a "
-                "link committed to a repository could make it read or write a file elsewhere). Remove the link; to "
-                "keep the state elsewhere, point --state or [state] path at it"
+                f"refusing to open {location}: it is a symbolic link, and reconciler never makes one beside the state "
+                "(a link committed to a repository could make it read or write a file elsewhere)"
             )
         super().__init__(message)
-        self.path = path
+        self.location = location
+        self.dangling = dangling
 
 
 class StaleStateError(StateError):
@@ -68,22 +74,21 @@ class StaleStateError(StateError):
 
 
 class StateLockedError(StateError):
-    """The lock is held by someone else. `holder` is who, or None when the lock file names no one."""
+    """The lock of the state at `location` is held by someone else: `holder`, or None when the holder left no
+    owner information (`lock_location` then names where it would be)."""
 
-    def __init__(self, holder: LockInfo | None, *, lock_file: str) -> None:
+    def __init__(self, holder: LockInfo | None, *, location: str, lock_location: str) -> None:
         if holder is None:
-            message = (
-                f"state locked by another process that left no owner information in {lock_file}; "
-                f"if that process is gone, delete {lock_file}"
-            )
+            message = f"the state {location} is locked by a process that left no owner information in {lock_location}"
         else:
             message = (
-                f"state locked by {holder.who}@{holder.host} (pid {holder.pid}, operation {holder.operation}) "
-                f"since {holder.created}, lock ID {holder.id}; wait for it with --lock-timeout SECONDS, or, if that "
-                f"process is gone, run `reconciler force-unlock {holder.id}`"
+                f"the state {location} is locked by {holder.who}@{holder.host} (pid {holder.pid}, operation "
+                f"{holder.operation}) since {holder.created}, lock ID {holder.id}"
             )
         super().__init__(message)
         self.holder = holder
+        self.location = location
+        self.lock_location = lock_location
 
 
 class LockLostError(StateError):
@@ -104,9 +109,7 @@ class LockHolderAliveError(StateError):
     def __init__(self, holder: LockInfo) -> None:
         super().__init__(
             f"lock {holder.id} is held by a process that is still running on this host (pid {holder.pid}, "
-            f"{holder.who}, operation {holder.operation}, since {holder.created}); nothing was changed. Wait for it, "
-            f"or stop it; to remove the lock anyway (that run will stop at its next request), run "
-            f"`reconciler force-unlock --force {holder.id}`"
+            f"{holder.who}, operation {holder.operation}, since {holder.created}); nothing was changed"
         )
         self.holder = holder
 
@@ -116,9 +119,19 @@ class LockNotFoundError(StateError):
 
 
 class JournalError(StateError):
-    """A journal line other than a torn last one is damaged; `path` and `line` (1-based) say where."""
+    """A journal record other than a torn last one is damaged: `location` and `line` (1-based) say where."""
 
-    def __init__(self, message: str, *, path: str, line: int) -> None:
+    def __init__(self, message: str, *, location: str, line: int) -> None:
         super().__init__(message)
-        self.path = path
+        self.location = location
         self.line = line
+
+
+class StoreUnavailableError(StateError):
+    """The store cannot be reached or used: a database that does not answer, a role without the rights it needs.
+    `sql` is what an administrator must run, when that is the remedy."""
+
+    def __init__(self, message: str, *, location: str, sql: str | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+        self.sql = sql

@@ -29,13 +29,14 @@ import glob
 import os
 import re
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
-from state._errors import UnsafePathError
+from state._codec import decode_state, encode_state
+from state._errors import StateFileError, UnsafePathError
 from state._fs import MODE, create_file, fsync_folder, open_file, read_all, read_file, write_all
-from state._generation import folded_generation, next_generation, stored_state
+from state._generation import empty_state, folded_generation, next_generation
 from state._lockfile import LockFile
 from state._model import JournalRecord, State
 from state._protocol import LockInfo
@@ -54,7 +55,7 @@ class FileStateStore:
         self.journal_path = path.with_name(path.name + ".journal")
         self.lock_path = path.with_name(path.name + ".lock")
         self._tool_version = tool_version
-        self._lock = LockFile(self.lock_path)
+        self._lock = LockFile(self.lock_path, location=str(path))
         self._folder_made = False
 
     # --- state ---------------------------------------------------------------------------------------------
@@ -63,53 +64,64 @@ class FileStateStore:
     def location(self) -> str:
         return str(self.path)
 
+    @property
+    def backup_location(self) -> str | None:
+        return str(self.backup_path)
+
     def read(self) -> State:
-        return stored_state(self._stored(), tool_version=self._tool_version, source=str(self.path))
+        _, stored = self._stored()
+        return empty_state(self._tool_version) if stored is None else stored
 
     def write(self, state: State, *, expected_serial: int) -> State:
         with self._commit():
-            stored = self._stored()
-            result, data = next_generation(
-                stored, state, expected_serial=expected_serial, tool_version=self._tool_version, source=str(self.path)
+            data, stored = self._stored()
+            new = next_generation(
+                stored, state, expected_serial=expected_serial, tool_version=self._tool_version, location=self.location
             )
-            if data is not None:
-                self._replace(data, previous=stored)
-            return result
+            if new is None:
+                return state if stored is None else stored
+            self._replace(encode_state(new), previous=data)
+            return new
 
     def fold(self, *, expected_serial: int | None = None) -> State:
         if not os.path.lexists(self.journal_path):
-            # Nothing to fold, and no reason to create the journal (the commit mutex's file) before a write.
-            state = self.read()
-            if expected_serial is not None:
+            # No journal: nothing to fold. It is created (it is the commit mutex's file) only when there is something
+            # to write, so that a fold that finds a damaged state leaves the folder exactly as it was.
+            _, stored = self._stored()
+            if stored is not None:
                 folded_generation(
-                    self._stored(),
-                    b"",
-                    tool_version=self._tool_version,
-                    source=str(self.path),
-                    journal_source=str(self.journal_path),
-                    expected_serial=expected_serial,
+                    stored, (), tool_version=self._tool_version, location=self.location, expected_serial=expected_serial
                 )
-            return state
+                return stored
         with self._commit() as journal:
-            stored = self._stored()
+            data, stored = self._stored()
             journal_data = read_all(journal)
-            result, data = folded_generation(
+            records = decode_journal(journal_data, source=str(self.journal_path))
+            result, new = folded_generation(
                 stored,
-                journal_data,
+                records,
                 tool_version=self._tool_version,
-                source=str(self.path),
-                journal_source=str(self.journal_path),
+                location=self.location,
                 expected_serial=expected_serial,
             )
-            if data is not None:
-                self._replace(data, previous=stored)
+            if new is not None:
+                self._replace(encode_state(new), previous=data)
             if journal_data:
                 os.ftruncate(journal, 0)
                 os.fsync(journal)
             return result
 
-    def _stored(self) -> bytes | None:
-        return read_file(self.path)
+    def _stored(self) -> tuple[bytes | None, State | None]:
+        """The state file's bytes and the state they hold (None, None when there is no file)."""
+        data = read_file(self.path)
+        if data is None:
+            return None, None
+        try:
+            return data, decode_state(data, source=self.location)
+        except StateFileError as error:
+            if error.newer or not os.path.lexists(self.backup_path):
+                raise
+            raise StateFileError(str(error), location=error.location, backup=str(self.backup_path)) from None
 
     def _replace(self, data: bytes, *, previous: bytes | None) -> None:
         """Make `data` the state, atomically, keeping `previous` (the current file's bytes) as the backup."""
@@ -183,8 +195,11 @@ class FileStateStore:
 
     # --- run lock ------------------------------------------------------------------------------------------
 
-    def lock(self, operation: str, *, timeout: float = 0.0) -> AbstractContextManager[LockInfo]:
-        return self._lock.hold(operation, timeout=timeout)
+    def try_lock(self, operation: str) -> LockInfo:
+        return self._lock.take(operation)
+
+    def unlock(self, lock_id: str) -> None:
+        self._lock.release(lock_id)
 
     def check_lock(self, lock_id: str) -> None:
         self._lock.check(lock_id)

@@ -1,20 +1,19 @@
 """How one generation of the state follows another: compare-and-swap, serial bumps, folding the journal.
 
-Pure functions over the stored bytes, shared by every store so that they all behave alike; each store does its
-own I/O and calls these while it holds its commit mutex.
+Pure functions over `State` values, shared by every store so that they all behave alike; each store reads what it
+holds, calls these under its own commit mutex (a file lock, a database transaction), and stores the result.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 
-from state._codec import content_of, decode_state, encode_state
 from state._errors import StaleStateError
-from state._model import State, fold
-from state._records import decode_journal
+from state._model import JournalRecord, State, fold
 
-__all__ = ["empty_state", "folded_generation", "next_generation", "stored_state"]
+__all__ = ["empty_state", "folded_generation", "next_generation"]
 
 
 def empty_state(tool_version: str) -> State:
@@ -22,72 +21,60 @@ def empty_state(tool_version: str) -> State:
     return State(lineage=str(uuid.uuid4()), tool_version=tool_version)
 
 
-def stored_state(stored: bytes | None, *, tool_version: str, source: str) -> State:
-    """What `read()` returns for the stored bytes (None: nothing stored yet)."""
-    return empty_state(tool_version) if stored is None else decode_state(stored, source=source)
-
-
 def next_generation(
-    stored: bytes | None, state: State, *, expected_serial: int, tool_version: str, source: str
-) -> tuple[State, bytes | None]:
-    """What `write(state, expected_serial=...)` leaves: the resulting state, and the bytes to store (None when
-    the content does not change, so nothing is written and the serial stays).
+    stored: State | None, state: State, *, expected_serial: int, tool_version: str, location: str
+) -> State | None:
+    """What `write(state, expected_serial=...)` stores over `stored` (None: nothing stored yet): the next
+    generation, or None when the content does not change (nothing is written and the serial stays; an empty state
+    is not written over nothing: the first fold stores it).
 
-    Raises StaleStateError when the stored serial is not `expected_serial` or the lineage differs.
-    """
-    existing = None if stored is None else (stored, decode_state(stored, source=source))
-    return _successor(existing, state, expected_serial=expected_serial, tool_version=tool_version, source=source)
+    Raises StaleStateError when the stored serial is not `expected_serial` or the lineage differs."""
+    _check(stored, state.lineage, expected_serial, location)
+    unchanged = State(lineage=state.lineage) if stored is None else stored  # nothing stored: as good as empty
+    if unchanged.same_content(state):
+        return None
+    return replace(state, serial=expected_serial + 1, tool_version=tool_version or state.tool_version)
 
 
 def folded_generation(
-    stored: bytes | None,
-    journal: bytes,
+    stored: State | None,
+    records: Iterable[JournalRecord],
     *,
     tool_version: str,
-    source: str,
-    journal_source: str,
+    location: str,
     expected_serial: int | None = None,
-) -> tuple[State, bytes | None]:
-    """What `fold()` leaves: the stored state with every journal record applied, and the bytes to store (None
-    when the records change nothing, as when a fold that already wrote them died before emptying the journal).
+) -> tuple[State, State | None]:
+    """What `fold()` leaves: the state with every journal record applied, and the generation to store (None when
+    the records change nothing, as when a fold that already wrote them died before emptying the journal). A store
+    with nothing stored yet gets its first generation here, empty if need be, so that its lineage is fixed.
 
     With `expected_serial`, raises StaleStateError when the stored state is at another serial."""
-    records = decode_journal(journal, source=journal_source)
-    existing = None if stored is None else (stored, decode_state(stored, source=source))
-    base = empty_state(tool_version) if existing is None else existing[1]
-    if expected_serial is not None and base.serial != expected_serial:
-        _successor(existing, base, expected_serial=expected_serial, tool_version=tool_version, source=source)
-    if not records:
-        return base, None
+    base = empty_state(tool_version) if stored is None else stored
+    if expected_serial is not None:
+        _check(stored, base.lineage, expected_serial, location)
     folded = fold(base, records)
-    return _successor(existing, folded, expected_serial=base.serial, tool_version=tool_version, source=source)
+    if stored is None:
+        first = folded if folded.same_content(base) else replace(folded, serial=1)
+        return first, first
+    new = next_generation(stored, folded, expected_serial=base.serial, tool_version=tool_version, location=location)
+    return (stored, None) if new is None else (new, new)
 
 
-def _successor(
-    existing: tuple[bytes, State] | None, state: State, *, expected_serial: int, tool_version: str, source: str
-) -> tuple[State, bytes | None]:
-    """The compare-and-swap itself, given the stored bytes and the state decoded from them (None: no state)."""
-    if existing is None:
+def _check(stored: State | None, lineage: str, expected_serial: int, location: str) -> None:
+    """The compare-and-swap itself."""
+    if stored is None:
         if expected_serial != 0:
             raise StaleStateError(
-                f"the state {source} no longer exists, but this run read serial {expected_serial}: it was "
-                "removed since; nothing was written. Check the state (restore it from its .backup), then run again"
+                f"the state {location} no longer exists, but this run read serial {expected_serial}: it was removed "
+                "since; nothing was written"
             )
-    elif existing[1].lineage != state.lineage:
+    elif stored.lineage != lineage:
         raise StaleStateError(
-            f"the state {source} belongs to another lineage ({existing[1].lineage}) than the one this run read "
-            f"({state.lineage}): it was replaced since; nothing was written. Run the command again"
+            f"the state {location} belongs to another lineage ({stored.lineage}) than the one this run read "
+            f"({lineage}): it was replaced since; nothing was written"
         )
-    elif existing[1].serial != expected_serial:
+    elif stored.serial != expected_serial:
         raise StaleStateError(
-            f"the state {source} was changed by another run (serial {existing[1].serial}, this run read serial "
-            f"{expected_serial}); nothing was written. Run the command again"
+            f"the state {location} was changed by another run (serial {stored.serial}, this run read serial "
+            f"{expected_serial}); nothing was written"
         )
-    new = replace(state, serial=expected_serial + 1, tool_version=tool_version or state.tool_version)
-    data = encode_state(new)
-    if existing is None:
-        if new.same_content(State(lineage=new.lineage)):
-            return replace(new, serial=0), None  # an empty state is not worth creating a file for
-    elif content_of(existing[0]) == content_of(data):
-        return existing[1], None
-    return new, data

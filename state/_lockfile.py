@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import random
 import socket
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from state._errors import LockHolderAliveError, LockLostError, LockNotFoundError, StateLockedError
@@ -31,37 +27,42 @@ from state._owner import new_lock_info
 from state._protocol import LockInfo
 from state._records import decode_lock_info, encode_lock_info
 
-__all__ = ["LockFile"]
-
-_FIRST_BACKOFF = 0.01  # seconds before the second try; doubled after each try
-_MAX_BACKOFF = 0.5
-_GRACE_TRIES = 3  # extra tries, at the deadline, for a holder that has not written its name yet
+__all__ = ["LockFile", "running_here"]
 
 
 class LockFile:
-    """The lock file at `path`."""
+    """The lock file at `path`, of the state at `location` (for messages)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, location: str) -> None:
         self.path = path
+        self._location = location
         self._held: dict[str, int] = {}  # lock id → descriptor of the file this process holds
         self._held_lock = threading.Lock()
 
-    @contextmanager
-    def hold(self, operation: str, *, timeout: float) -> Iterator[LockInfo]:
-        """Hold the lock for the `with` block, trying with backoff for up to `timeout` seconds."""
-        fd, info = self._acquire(operation, timeout)
+    def take(self, operation: str) -> LockInfo:
+        """Take the lock now, or raise `StateLockedError` naming the holder."""
+        fd = self._try()
+        info = new_lock_info(operation)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, encode_lock_info(info), 0)
+        except BaseException:
+            os.close(fd)
+            raise
         with self._held_lock:
             self._held[info.id] = fd
+        return info
+
+    def release(self, lock_id: str) -> None:
+        with self._held_lock:
+            fd = self._held.pop(lock_id, None)
+        if fd is None:
+            return
         try:
-            yield info
+            if _same_file(fd, self.path):  # not when force-unlocked and taken by someone else since
+                self.path.unlink()
         finally:
-            with self._held_lock:
-                del self._held[info.id]
-            try:
-                if _same_file(fd, self.path):  # not when force-unlocked and taken by someone else since
-                    self.path.unlink()
-            finally:
-                os.close(fd)
+            os.close(fd)
 
     def check(self, lock_id: str) -> None:
         """Raise `LockLostError` unless this process still holds `lock_id` and its file is the one at the path."""
@@ -74,47 +75,24 @@ class LockFile:
         try:
             fd = open_file(self.path, os.O_RDONLY)  # never through a link: it would name another file's content
         except FileNotFoundError:
-            raise LockNotFoundError(f"the state is not locked (there is no {self.path}); nothing to unlock") from None
+            raise LockNotFoundError(f"the state {self._location} is not locked; nothing to unlock") from None
         try:
             holder = decode_lock_info(read_all(fd))
             if holder is None or holder.id != lock_id:
-                current = "names no lock ID" if holder is None else f"holds lock ID {holder.id}"
+                current = "whose holder left no lock ID" if holder is None else f"with lock ID {holder.id}"
                 raise LockNotFoundError(
-                    f"lock ID {lock_id} is not the state's lock: {self.path} {current}; nothing was changed"
+                    f"lock ID {lock_id} is not the lock of the state {self._location}: it is locked {current}; "
+                    "nothing was changed"
                 )
-            if not force and _running_here(holder):
+            if not force and running_here(holder):
                 raise LockHolderAliveError(holder)
             if _same_file(fd, self.path):
                 self.path.unlink()
         finally:
             os.close(fd)
 
-    def _acquire(self, operation: str, timeout: float) -> tuple[int, LockInfo]:
-        deadline = time.monotonic() + timeout
-        delay, grace = _FIRST_BACKOFF, _GRACE_TRIES
-        while True:
-            fd, holder = self._try()
-            if fd is not None:
-                info = new_lock_info(operation)
-                try:
-                    os.ftruncate(fd, 0)
-                    os.pwrite(fd, encode_lock_info(info), 0)
-                except BaseException:
-                    os.close(fd)
-                    raise
-                return fd, info
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                if holder is not None or grace == 0:
-                    raise StateLockedError(holder, lock_file=str(self.path))
-                grace -= 1
-                time.sleep(0.02)
-            else:
-                time.sleep(min(delay * random.uniform(0.5, 1.0), remaining))
-                delay = min(delay * 2, _MAX_BACKOFF)
-
-    def _try(self) -> tuple[int | None, LockInfo | None]:
-        """One try: the locked file's descriptor, or None and who holds it (None when it does not say)."""
+    def _try(self) -> int:
+        """One try: the locked file's descriptor, or `StateLockedError` naming who holds it."""
         # A configuration kept in git may name a state folder that git does not keep while it is empty.
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
@@ -125,13 +103,13 @@ class LockFile:
             except BlockingIOError:
                 holder = decode_lock_info(read_all(fd))
                 os.close(fd)
-                return None, holder
+                raise StateLockedError(holder, location=self._location, lock_location=str(self.path)) from None
             if _same_file(fd, self.path):
-                return fd, None
+                return fd
             os.close(fd)  # released and removed between our open and our flock: try the file there now
 
 
-def _running_here(holder: LockInfo) -> bool:
+def running_here(holder: LockInfo) -> bool:
     """Whether the lock's holder is a process still running on this host."""
     if holder.host != socket.gethostname() or holder.pid <= 0:
         return False

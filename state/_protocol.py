@@ -1,19 +1,20 @@
 """The storage interface, as small pieces composed as needed (after Terraform's statemgr).
 
-    StateReader   read()
-    StateWriter   write(state, expected_serial)        compare-and-swap on serial
-    Locker        lock(operation, timeout) · check_lock(lock_id) · force_unlock(lock_id, force)
-    Journal       append(record) · journal()
-    StateStore    all of the above, plus fold(expected_serial)
+    StateReader   location · read()
+    StateWriter   write(state, expected_serial)                compare-and-swap on serial and lineage
+    Locker        try_lock(operation) · unlock(lock_id) · check_lock(lock_id) · force_unlock(lock_id, force)
+    Journal       append(*records) · journal()
+    StateStore    all of the above, plus fold(expected_serial) and backup_location
 
-`FileStateStore` and `MemoryStateStore` implement `StateStore`; one contract test suite runs against both.
-Errors are those of `state._errors` (`StateError` and its tree).
+Waiting for a lock is not a store's business: `state.hold_lock(store, operation, timeout=...)` tries `try_lock`
+with backoff, the same way for every store. `FileStateStore`, `MemoryStateStore` and `PostgresStateStore`
+implement `StateStore`; one contract suite (`state.contract`) runs against each. Errors are those of
+`state._errors` (`StateError` and its tree).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,13 +38,13 @@ class LockInfo:
 class StateReader(Protocol):
     @property
     def location(self) -> str:
-        """Where the state is, for messages: a path (or, for a database, its URL without a password)."""
+        """Where the state is, for messages: a path, or a database URL without its password (and the workspace)."""
         ...
 
     def read(self) -> State:
         """The current state; a new empty one (fresh lineage, serial 0) when none exists yet.
 
-        Raises `StateFileError` naming the file when it cannot be parsed or has an unknown format_version.
+        Raises `StateFileError` naming the location when it cannot be read or has an unknown format_version.
         """
         ...
 
@@ -60,12 +61,14 @@ class StateWriter(Protocol):
 
 
 class Locker(Protocol):
-    def lock(self, operation: str, *, timeout: float = 0.0) -> AbstractContextManager[LockInfo]:
-        """Hold the state's lock for the `with` block, waiting up to `timeout` seconds with backoff.
+    def try_lock(self, operation: str) -> LockInfo:
+        """Take the state's lock now, for `operation`; raise `StateLockedError` (naming the holder) when someone
+        else holds it. The lock is released by `unlock`, or when the holder dies (its process or its session)."""
+        ...
 
-        Raises `StateLockedError` (carrying the holder's `LockInfo`) when it cannot be had in time. The lock is
-        released by the OS if the holder dies.
-        """
+    def unlock(self, lock_id: str) -> None:
+        """Release the lock `lock_id` taken by this store; a lock that is no longer held (force-unlocked and taken
+        by someone else since) is left alone."""
         ...
 
     def check_lock(self, lock_id: str) -> None:
@@ -85,19 +88,25 @@ class Locker(Protocol):
 
 class Journal(Protocol):
     def append(self, *records: JournalRecord) -> None:
-        """Durably append the records, in order, in one write (fsynced before returning): O(1) bytes per record,
-        whatever the state's size. Nothing to append is a no-op."""
+        """Durably append the records, in order, in one write (on disk or committed before returning): O(1) per
+        record, whatever the state's size. Nothing to append is a no-op."""
         ...
 
     def journal(self) -> Iterator[JournalRecord]:
-        """The records appended since the last fold, in order. A torn last line (a crash mid-write) is
-        skipped; any other damage raises `JournalError` naming the file and line."""
+        """The records appended since the last fold, in order. A torn last record (a crash mid-write) is
+        skipped; any other damage raises `JournalError` naming the location."""
         ...
 
 
 class StateStore(StateReader, StateWriter, Locker, Journal, Protocol):
+    @property
+    def backup_location(self) -> str | None:
+        """Where the generation before the last write is kept, or None when this store keeps none."""
+        ...
+
     def fold(self, *, expected_serial: int | None = None) -> State:
-        """Fold the journal into the state, write it and empty the journal; return it.
+        """Fold the journal into the state, write it and empty the journal; return it. A store with no state yet
+        stores its first (empty) generation here, so that its lineage is fixed from then on.
 
         With `expected_serial`, compare-and-swap: `StaleStateError` when the stored serial is another (a run
         that lost its lock, folding after another run wrote); the journal is then left as it is, for the run

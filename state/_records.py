@@ -61,9 +61,8 @@ def decode_record(line: bytes, *, source: str, line_number: int) -> JournalRecor
         return _record(load(line))
     except ShapeError as problem:
         raise JournalError(
-            f"journal {source} line {line_number} is damaged: {problem}. Nothing was changed; fix or delete that "
-            f"line by hand, then run `reconciler refresh` to check the state against the API",
-            path=source,
+            f"the journal {source} is damaged at record {line_number}: {problem}. Nothing was changed",
+            location=source,
             line=line_number,
         ) from None
 

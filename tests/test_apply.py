@@ -15,7 +15,7 @@ from reconciler.apply import apply_plan
 from reconciler.config import DesiredRecording, SourceLocation
 from reconciler.plan import make_plan
 from reconciler.refresh import refresh_state
-from state import ClearRecord, IntentRecord, MemoryStateStore, PutRecord, RecordingEntry, State
+from state import ClearRecord, IntentRecord, MemoryStateStore, PutRecord, RecordingEntry, State, hold_lock
 
 HERE = SourceLocation(Path("recordings.toml"), 1)
 
@@ -365,7 +365,7 @@ def test_a_run_whose_lock_is_force_unlocked_sends_nothing_more_and_leaves_its_jo
     fake, store = FakeProvider(), MemoryStateStore()
     desired = {f"m{n}.r": declared(f"m{n}.r", n) for n in range(4)}
     original = fake.start
-    with store.lock("apply") as held:
+    with hold_lock(store, "apply") as held:
 
         def start(meeting: str, body: Any, **options: Any) -> Any:
             started = original(meeting, body, **options)

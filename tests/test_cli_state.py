@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from state import FileStateStore, IntentRecord, RecordingEntry, state_document
+from state import FileStateStore, IntentRecord, RecordingEntry, hold_lock, state_document
 
 ALLHANDS = "97440c6a-140b-40a9-9499-b23fd7a3868a"
 STANDUP = "5c0a4b4e-3f8e-4a55-9d4b-0c7f3b2a9e11"
@@ -168,14 +168,18 @@ def test_the_state_is_found_from_the_configuration(tmp_path: Path) -> None:
     assert [row["address"] for row in json.loads(listed.stdout)] == ["allhands.landscape"]
 
 
-def test_a_damaged_state_is_an_error_not_a_traceback(store: FileStateStore, tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_backup", [True, False])
+def test_a_damaged_state_is_an_error_not_a_traceback(store: FileStateStore, tmp_path: Path, with_backup: bool) -> None:
+    if with_backup:
+        store.fold()  # a second generation: the first one is kept as the backup
     store.path.write_bytes(store.path.read_bytes()[:50])
     before = snapshot(tmp_path)
     for command in (["state", "list"], ["show"], ["state", "rm", "allhands.landscape"]):
         result = reconciler(*command, cwd=tmp_path)
         assert result.returncode == 1
-        assert result.stderr.startswith(f"Error: state file {store.path.name} is damaged: it stops in the middle")
-        assert f"restore the previous generation from {store.path.name}.backup" in result.stderr
+        assert result.stderr.startswith(f"Error: the state {store.path.name} is damaged: it stops in the middle")
+        restore = f"restore the previous generation from {store.path.name}.backup"
+        assert (restore in result.stderr) == with_backup  # never advice to restore a backup that is not there
         assert "Traceback" not in result.stderr
     assert snapshot(tmp_path) == before
 
@@ -266,27 +270,33 @@ def test_state_mv_refusals_change_nothing(
 
 
 def test_edits_wait_for_the_lock_then_name_its_holder(store: FileStateStore, tmp_path: Path) -> None:
-    with FileStateStore(store.path).lock("apply") as holder:
+    with hold_lock(FileStateStore(store.path), "apply") as holder:
         before = snapshot(tmp_path)
         removed = reconciler("state", "rm", "standup.default", "--lock-timeout", "0.2", cwd=tmp_path)
         assert snapshot(tmp_path) == before
     assert removed.returncode == 1
-    assert removed.stderr == (
-        f"Error: state locked by {holder.who}@{holder.host} (pid {holder.pid}, operation apply) since "
-        f"{holder.created}, lock ID {holder.id}; wait for it with --lock-timeout SECONDS, or, if that process is "
-        f"gone, run `reconciler force-unlock {holder.id}`\n"
+    waiting, refused = removed.stderr.splitlines()
+    assert waiting.startswith(
+        f"Waiting for the state lock held by {holder.who}@{holder.host} (pid {holder.pid}, operation apply, since "
+        f"{holder.created}), for state rm, until "
+    )
+    assert refused == (
+        f"Error: the state {store.path.name} is locked by {holder.who}@{holder.host} (pid {holder.pid}, operation "
+        f"apply) since {holder.created}, lock ID {holder.id}; wait for it with --lock-timeout SECONDS, or, if that "
+        f"process is gone or stuck, run `reconciler force-unlock {holder.id}`"
     )
 
 
 def test_force_unlock_frees_a_stuck_lock_given_its_id(store: FileStateStore, tmp_path: Path) -> None:
     assert reconciler("force-unlock", "whatever", cwd=tmp_path).stderr == (
-        f"Error: the state is not locked (there is no {store.lock_path.name}); nothing to unlock\n"
+        f"Error: the state {store.path.name} is not locked; nothing to unlock\n"
     )
-    with FileStateStore(store.path).lock("apply") as stuck:
+    with hold_lock(FileStateStore(store.path), "apply") as stuck:
         wrong = reconciler("force-unlock", "not-the-id", cwd=tmp_path)
         assert wrong.returncode == 1
-        assert f"lock ID not-the-id is not the state's lock: {store.lock_path.name} holds lock ID {stuck.id}" in (
-            wrong.stderr
+        assert (
+            f"lock ID not-the-id is not the lock of the state {store.path.name}: it is locked with lock ID {stuck.id}"
+            in (wrong.stderr)
         )
         assert store.lock_path.exists()
         alive = reconciler("force-unlock", stuck.id, cwd=tmp_path)  # its holder, this test, is running here

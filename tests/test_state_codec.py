@@ -160,8 +160,8 @@ def test_a_damaged_record_is_refused_naming_file_and_line(line: bytes, says: str
     good = encode_record(ClearRecord("a.b"))
     with pytest.raises(JournalError) as refused:
         decode_journal(good + good + line + b"\n" + good, source="s.json.journal")
-    assert (refused.value.path, refused.value.line) == ("s.json.journal", 3)
-    assert "journal s.json.journal line 3 is damaged" in str(refused.value)
+    assert (refused.value.location, refused.value.line) == ("s.json.journal", 3)
+    assert "the journal s.json.journal is damaged at record 3" in str(refused.value)
     assert says in str(refused.value)
 
 

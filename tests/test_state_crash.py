@@ -109,7 +109,7 @@ RACER = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from state import FileStateStore, RecordingEntry
+    from state import FileStateStore, RecordingEntry, hold_lock
 
     path, name, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     inside = path.with_name("inside")
@@ -117,7 +117,7 @@ RACER = textwrap.dedent(
     while not go.exists():
         time.sleep(0.001)
     for n in range(10):
-        with store.lock(f"racer {name}", timeout=60):
+        with hold_lock(store, f"racer {name}", timeout=60):
             try:
                 marker = os.open(inside, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:

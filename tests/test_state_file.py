@@ -20,6 +20,7 @@ from state import (
     StateError,
     StateFileError,
     StateLockedError,
+    hold_lock,
 )
 from state._records import encode_record
 
@@ -72,7 +73,7 @@ def test_a_missing_state_folder_is_made_by_the_first_write(tmp_path: Path) -> No
     store = FileStateStore(tmp_path / "states" / "prod" / "recordings.state.json")
     assert store.read().serial == 0
     assert list(tmp_path.iterdir()) == []
-    with store.lock("apply"):
+    with hold_lock(store, "apply"):
         put(store, "a.b", "rec-1")
     assert store.read().recordings["a.b"].recording_id == "rec-1"
 
@@ -82,7 +83,7 @@ def test_every_file_is_private(store: FileStateStore) -> None:
     put(store, "a.b", "rec-1")
     put(store, "a.c", "rec-2")
     store.append(PutRecord("a.d", entry("rec-3")))
-    with store.lock("apply"):
+    with hold_lock(store, "apply"):
         assert mode(store.lock_path) == 0o600
     for path in (store.path, store.backup_path, store.journal_path):
         assert mode(path) == 0o600, path
@@ -157,29 +158,29 @@ def test_a_reader_never_sees_a_half_written_state(store: FileStateStore) -> None
 def test_a_lock_file_left_by_a_dead_process_does_not_lock(store: FileStateStore) -> None:
     # flock is released by the OS when its holder dies; the file and its owner's name may stay behind.
     store.lock_path.write_text('{"id":"old","operation":"apply","who":"x","host":"y","pid":1,"created":"t"}')
-    with store.lock("plan", timeout=0) as info:
+    with hold_lock(store, "plan", timeout=0) as info:
         assert info.operation == "plan"
     assert not store.lock_path.exists()
 
 
 def test_force_unlock_hands_the_lock_to_the_next_run(store: FileStateStore) -> None:
-    with store.lock("apply") as stuck:
+    with hold_lock(store, "apply") as stuck:
         store.force_unlock(stuck.id, force=True)
         assert not store.lock_path.exists()
         next_run = FileStateStore(store.path)
-        with next_run.lock("plan") as taken:
+        with hold_lock(next_run, "plan") as taken:
             pass
-        with next_run.lock("refresh") as current:
+        with hold_lock(next_run, "refresh") as current:
             assert current.id != taken.id
             held = store.lock_path.read_bytes()
     assert b"refresh" in held
 
 
 def test_a_lock_file_with_no_owner_is_reported_as_such(store: FileStateStore) -> None:
-    with store.lock("apply"):
+    with hold_lock(store, "apply"):
         store.lock_path.write_bytes(b"")  # as if the holder died between taking the lock and naming itself
         with pytest.raises(StateLockedError, match="left no owner information") as refused:
-            FileStateStore(store.path).lock("plan", timeout=0).__enter__()
+            hold_lock(FileStateStore(store.path), "plan", timeout=0).__enter__()
     assert refused.value.holder is None
 
 
@@ -240,7 +241,7 @@ def test_a_damaged_journal_line_is_refused_and_nothing_changes(
         with pytest.raises(JournalError) as refused:
             attempt()
         assert refused.value.line == 2
-        assert f"journal {store.journal_path} line 2 is damaged" in str(refused.value)
+        assert f"the journal {store.journal_path} is damaged at record 2" in str(refused.value)
     assert snapshot(tmp_path) == before
 
 
@@ -261,7 +262,10 @@ BAD_STATES: dict[str, tuple[bytes, str]] = {
     "not-utf8": (b'{"format_version":1,"lineage":"\xff"}', "not UTF-8 text (byte 31)"),
     "not-an-object": (b"[1, 2]", "the document: expected an object, found an array"),
     "no-format-version": (b'{"serial": 1}', "no format_version"),
-    "newer-format-version": (VALID.replace(b'"format_version":1', b'"format_version":3'), "upgrade reconciler"),
+    "newer-format-version": (
+        VALID.replace(b'"format_version":1', b'"format_version":3'),
+        "newer than this reconciler reads",
+    ),
     "format-version-text": (
         VALID.replace(b'"format_version":1', b'"format_version":"1"'),
         "format_version: expected 1",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from state import FileStateStore, IntentRecord, PutRecord, RecordingEntry, StateLockedError, UnsafePathError
+from state import FileStateStore, IntentRecord, PutRecord, RecordingEntry, StateLockedError, UnsafePathError, hold_lock
 
 MEETING = "97440c6a-140b-40a9-9499-b23fd7a3868a"
 ENTRY = RecordingEntry(MEETING, "rec-1", "RECORDING", {}, None, None, "2026-01-01T00:00:00.000Z")
@@ -39,7 +39,7 @@ def test_a_linked_journal_or_lock_is_refused_and_its_target_untouched(folder: Pa
     uses: list[Callable[[], object]] = (
         [lambda: store.append(IntentRecord("a.b", MEETING, "2026-01-01T00:00:00.000Z")), store.journal, store.fold]
         if suffix == ".journal"
-        else [lambda: store.lock("plan").__enter__(), lambda: store.force_unlock("any-id")]
+        else [lambda: hold_lock(store, "plan").__enter__(), lambda: store.force_unlock("any-id")]
     )
     for use in uses:
         with pytest.raises(UnsafePathError, match=f"recordings.state.json{suffix}: it is a symbolic link"):
@@ -67,7 +67,7 @@ def test_a_linked_state_is_followed_once_so_both_paths_share_one_lock_and_one_fi
     (repo / "recordings.state.json").symlink_to(shared / "recordings.state.json")
     linked = FileStateStore(repo / "recordings.state.json")
     assert linked.path == (shared / "recordings.state.json").resolve()
-    with real.lock("apply"), pytest.raises(StateLockedError), linked.lock("apply"):
+    with hold_lock(real, "apply"), pytest.raises(StateLockedError), hold_lock(linked, "apply"):
         pass
     linked.append(PutRecord("a.c", ENTRY))
     linked.fold()

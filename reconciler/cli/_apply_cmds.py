@@ -21,7 +21,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from reconciler.cli._console import Console
-from reconciler.cli._context import binding, load, open_client, open_store, settle_bound
+from reconciler.cli._context import binding, configured_store, load, open_client, settle_bound
 from reconciler.cli._plan_cmds import current_state, plan_for, print_plan
 from reconciler.errors import ApplyRefusedError, PlanFileError, UsageError
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from reconciler.apply import ApplyResult
     from reconciler.config import Config
     from reconciler.plan import Plan
-    from state import FileStateStore
+    from state import StateStore
 
 __all__ = ["run_apply", "run_import", "run_refresh"]
 
@@ -50,7 +50,7 @@ def run_apply(args: argparse.Namespace) -> int:
     if saved is not None and (args.target or args.replace):
         raise UsageError("--target and --replace are decided when the plan is made, not with a saved plan")
     config = load(args)
-    store = open_store(args, config)
+    store = configured_store(args, config)
     if saved is not None:
         if not config_matches(saved.config_digest, config):
             raise PlanFileError(
@@ -106,7 +106,7 @@ def _execute(
     *,
     config: Config,
     client: RealtimeKitClient,
-    store: FileStateStore,
+    store: StateStore,
     session: Session,
     plan: Plan,
 ) -> int:
@@ -189,7 +189,7 @@ def run_refresh(args: argparse.Namespace) -> int:
 
     console = Console.from_args(args.no_color)
     config = load(args)
-    store = open_store(args, config)
+    store = configured_store(args, config)
     with current_state(args, config, store, operation="refresh", refresh=True) as session:
         state, events = session.state, session.events
         if args.json:
@@ -215,7 +215,7 @@ def run_import(args: argparse.Namespace) -> int:
     declared = config.recordings.get(args.address)
     if declared is None:
         raise UsageError(f"cannot import to {args.address}: declare it in the configuration first")
-    store = open_store(args, config)
+    store = configured_store(args, config)
     with (
         open_client(args, config) as client,
         current_state(args, config, store, operation="import", refresh=False, client=client) as session,

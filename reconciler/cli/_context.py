@@ -14,15 +14,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from reconciler import __version__
-from reconciler.cli._paths import config_path, state_path
+from reconciler.cli._paths import config_path
 from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
     from providers import RealtimeKitClient
     from reconciler.config import Config
-    from state import Binding, FileStateStore
+    from state import Binding, StateStore
 
-__all__ = ["binding", "load", "open_client", "open_store", "settle_bound"]
+__all__ = ["binding", "configured_store", "load", "open_client", "settle_bound"]
 
 
 def load(args: argparse.Namespace) -> Config:
@@ -40,11 +40,11 @@ def load(args: argparse.Namespace) -> Config:
     return config
 
 
-def open_store(args: argparse.Namespace, config: Config) -> FileStateStore:
-    """The state named by `--state`, else by the configuration's `[state] path`, else the default beside it."""
-    from state import FileStateStore
+def configured_store(args: argparse.Namespace, config: Config) -> StateStore:
+    """The state named by `--state`, else by the configuration's `[state]` table, else the default beside it."""
+    from reconciler.cli._stores import open_store, state_table
 
-    return FileStateStore(state_path(args.state, args.config, config.state), tool_version=__version__)
+    return open_store(state_table(args.state, args.config, config.state))
 
 
 def binding(config: Config) -> Binding:

@@ -1,11 +1,13 @@
-"""Turn any exception into a short message on stderr and exit code 1."""
+"""Turn any exception into a short message on stderr and exit code 1: what happened (the error's own message), then
+what to do about it, which is the CLI's to say (the state and provider packages know nothing of commands)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
-__all__ = ["report"]
+__all__ = ["advice", "report"]
 
 
 def report(error: BaseException, *, debug: bool) -> int:
@@ -14,7 +16,7 @@ def report(error: BaseException, *, debug: bool) -> int:
     from state import StateError
 
     if isinstance(error, ReconcilerError | StateError | ProviderError):
-        message = str(error)
+        message = str(error) + advice(error)
     elif isinstance(error, OSError):
         where = f" {error.filename}" if error.filename else ""
         message = f"cannot access{where}: {error.strerror or error}"
@@ -24,3 +26,46 @@ def report(error: BaseException, *, debug: bool) -> int:
         traceback.print_exception(error, file=sys.stderr)
     print(f"Error: {message}", file=sys.stderr)
     return 1
+
+
+def advice(error: BaseException) -> str:
+    """What to do next about a state error, as the rest of a sentence ("" when the message says it all)."""
+    from state import (
+        JournalError,
+        LockHolderAliveError,
+        StaleStateError,
+        StateFileError,
+        StateLockedError,
+        StoreUnavailableError,
+        UnsafePathError,
+    )
+
+    if isinstance(error, StateFileError):
+        if error.newer:
+            return "; upgrade reconciler"
+        if error.backup is not None and os.path.lexists(error.backup):
+            return f"; restore the previous generation from {error.backup} (check it first), or fix it by hand"
+        return "; fix it by hand, or move it away to start a new state (recordings in it are no longer tracked)"
+    if isinstance(error, JournalError):
+        return "; fix or delete that record by hand, then run `reconciler refresh` to check the state against the API"
+    if isinstance(error, StaleStateError):
+        return "; run the command again"
+    if isinstance(error, StateLockedError):
+        if error.holder is None:
+            return f"; if that process is gone, delete {error.lock_location}"
+        return (
+            f"; wait for it with --lock-timeout SECONDS, or, if that process is gone or stuck, run "
+            f"`reconciler force-unlock {error.holder.id}`"
+        )
+    if isinstance(error, LockHolderAliveError):
+        return (
+            f". Wait for it, or stop it; to remove the lock anyway (that run stops at its next request), run "
+            f"`reconciler force-unlock --force {error.holder.id}`"
+        )
+    if isinstance(error, UnsafePathError):
+        if error.dangling:
+            return ". Point --state or [state] path at the real file"
+        return ". Remove the link; to keep the state elsewhere, point --state or [state] path at it"
+    if isinstance(error, StoreUnavailableError) and error.sql:
+        return f". An administrator can run:\n{error.sql}"
+    return ""

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from reconciler import __version__
 from reconciler.cli._console import Console
-from reconciler.cli._context import binding, load, open_client, open_store, settle_bound
+from reconciler.cli._context import binding, configured_store, load, open_client, settle_bound
+from reconciler.cli._stores import announce_lock_wait
 
 if TYPE_CHECKING:
     from providers import Provider
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from reconciler.config import Config
     from reconciler.plan import Plan
     from reconciler.refresh import RefreshEvent
-    from state import FileStateStore, State
+    from state import State, StateStore
 
 __all__ = ["current_state", "plan_for", "print_plan", "run_plan", "show_plan_file"]
 
@@ -31,7 +32,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
     console = Console.from_args(args.no_color)
     config = load(args)
-    store = open_store(args, config)
+    store = configured_store(args, config)
     with current_state(args, config, store, operation="plan", api=False) as session:
         plan = plan_for(args, config, session.state)
         events = session.events
@@ -47,7 +48,7 @@ def run_plan(args: argparse.Namespace) -> int:
 def current_state(
     args: argparse.Namespace,
     config: Config,
-    store: FileStateStore,
+    store: StateStore,
     *,
     operation: str,
     api: bool = True,
@@ -78,6 +79,7 @@ def current_state(
                 provider=client,
                 refresh=refresh,
                 bound=settle_bound(args),
+                on_wait=announce_lock_wait(operation),
             )
         )
         yield session

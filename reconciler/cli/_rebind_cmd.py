@@ -12,7 +12,9 @@ import argparse
 import dataclasses
 
 from reconciler.cli._console import Console
-from reconciler.cli._context import binding, load, open_client, open_store
+from reconciler.cli._context import binding, configured_store, load, open_client
+from reconciler.cli._stores import announce_lock_wait
+from state import hold_lock
 
 __all__ = ["run_state_rebind"]
 
@@ -20,9 +22,12 @@ __all__ = ["run_state_rebind"]
 def run_state_rebind(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
     config = load(args)
-    store = open_store(args, config)
+    store = configured_store(args, config)
     target = binding(config)
-    with open_client(args, config) as client, store.lock("state rebind", timeout=args.lock_timeout):
+    with (
+        open_client(args, config) as client,
+        hold_lock(store, "state rebind", timeout=args.lock_timeout, on_wait=announce_lock_wait("state rebind")),
+    ):
         state = store.fold()
         if state.binding == target:
             console.print(f"The state {store.location} is already bound to {target}; nothing changed.")

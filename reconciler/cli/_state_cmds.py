@@ -1,7 +1,7 @@
 """The commands that read and edit the state: `show`, `state list|show|rm|mv` and `force-unlock`.
 
-They need no network and no environment variables: the state file is found from `--state`, or from the
-configuration's `[state] path` without validating the rest of it. Reading commands take no lock and write
+They need no network and no API credentials: the state is found from `--state`, or from the configuration's
+`[state]` table without validating the rest of it. Reading commands take no lock and write
 nothing; they show the state with the journal of an unfinished run applied in memory (what is known). Editing
 commands take the lock, fold the journal into the state, and write one new generation, the previous one kept
 as `<state>.backup`. An unknown address is refused before anything is touched.
@@ -17,12 +17,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from reconciler import __version__
 from reconciler.cli._console import Console
-from reconciler.cli._paths import state_path
+from reconciler.cli._stores import announce_lock_wait, open_store, state_table
 from reconciler.config._patterns import ADDRESS_PATTERN
 from reconciler.errors import UsageError
-from state import VANISHED, FileStateStore, PendingStart, State, fold, state_document
+from state import VANISHED, PendingStart, State, StateStore, fold, hold_lock, state_document
 
 __all__ = ["run_force_unlock", "run_show", "run_state_list", "run_state_mv", "run_state_rm", "run_state_show"]
 
@@ -31,11 +30,11 @@ _PENDING = "PENDING"
 _STATUS_STYLES = {"RECORDING": "green", "PAUSED": "yellow", _PENDING: "yellow", "ERRORED": "red", VANISHED: "red"}
 
 
-def _store(args: argparse.Namespace) -> FileStateStore:
-    return FileStateStore(state_path(args.state, args.config), tool_version=__version__)
+def _store(args: argparse.Namespace) -> StateStore:
+    return open_store(state_table(args.state, args.config))
 
 
-def _known(store: FileStateStore) -> State:
+def _known(store: StateStore) -> State:
     """The stored state with any journal not yet folded applied, in memory only."""
     # The journal is read first: should a fold run in between, its records are then in the state as well,
     # and applying a record twice is harmless.
@@ -47,7 +46,7 @@ def _addresses(state: State) -> list[str]:
     return sorted(state.recordings.keys() | state.pending.keys())
 
 
-def _require(addresses: Iterable[str], state: State, store: FileStateStore) -> None:
+def _require(addresses: Iterable[str], state: State, store: StateStore) -> None:
     """Refuse addresses the state does not hold, each with a "did you mean" when one is close."""
     known = _addresses(state)
     lines = []
@@ -59,7 +58,7 @@ def _require(addresses: Iterable[str], state: State, store: FileStateStore) -> N
             hint = f"; did you mean {close[0]}?"
         else:
             hint = " (run `reconciler state list` to see its addresses)" if known else " (the state is empty)"
-        lines.append(f"{address} is not in the state {store.path}{hint}")
+        lines.append(f"{address} is not in the state {store.location}{hint}")
     if lines:
         raise UsageError("\n".join(lines))
 
@@ -130,7 +129,7 @@ def run_show(args: argparse.Namespace) -> int:
     if state.serial == 0 and not state.recordings and not state.pending:
         console.print("No state.")
         return 0
-    console.print(console.style(f"# state {store.path}: serial {state.serial}, lineage {state.lineage}", "dim"))
+    console.print(console.style(f"# state {store.location}: serial {state.serial}, lineage {state.lineage}", "dim"))
     bound = f"bound to {state.binding}" if state.binding is not None else "not bound yet (the next refresh binds it)"
     console.print(console.style(f"# {bound}", "dim"))
     for address in _addresses(state):
@@ -177,7 +176,7 @@ def run_state_rm(args: argparse.Namespace) -> int:
     store = _store(args)
     addresses = list(dict.fromkeys(args.addresses))
     _require(addresses, _known(store), store)  # a typo is refused before the lock is taken or a file is made
-    with store.lock("state rm", timeout=args.lock_timeout):
+    with hold_lock(store, "state rm", timeout=args.lock_timeout, on_wait=announce_lock_wait("state rm")):
         state = store.fold()
         _require(addresses, state, store)
         recordings, pending = dict(state.recordings), dict(state.pending)
@@ -186,14 +185,13 @@ def run_state_rm(args: argparse.Namespace) -> int:
             recordings.pop(address, None)
         written = store.write(replace(state, recordings=recordings, pending=pending), expected_serial=state.serial)
     if args.json:
-        console.json({"removed": addresses, "serial": written.serial, "backup": str(store.backup_path)})
+        console.json({"removed": addresses, "serial": written.serial, "backup": store.backup_location})
     else:
         for address in addresses:
             console.print(f"Removed {address}")
         console.print(
             f"Removed {len(addresses)} address{'es' if len(addresses) > 1 else ''} from the state (serial "
-            f"{written.serial}; the previous generation is in {store.backup_path}). No API call was made: "
-            "recordings keep running."
+            f"{written.serial}{_kept(store)}). No API call was made: recordings keep running."
         )
     _warn_in_flight(console, in_flight)
     return 0
@@ -218,7 +216,7 @@ def run_state_mv(args: argparse.Namespace) -> int:
     if source == destination:
         raise UsageError(f"{source} cannot be moved to itself")
     _check_move(source, destination, _known(store), store)  # refused before the lock is taken or a file is made
-    with store.lock("state mv", timeout=args.lock_timeout):
+    with hold_lock(store, "state mv", timeout=args.lock_timeout, on_wait=announce_lock_wait("state mv")):
         state = store.fold()
         _check_move(source, destination, state, store)
         recordings, pending = dict(state.recordings), dict(state.pending)
@@ -229,21 +227,23 @@ def run_state_mv(args: argparse.Namespace) -> int:
         written = store.write(replace(state, recordings=recordings, pending=pending), expected_serial=state.serial)
     if args.json:
         console.json(
-            {"moved": {"from": source, "to": destination}, "serial": written.serial, "backup": str(store.backup_path)}
+            {"moved": {"from": source, "to": destination}, "serial": written.serial, "backup": store.backup_location}
         )
     else:
-        console.print(
-            f"Moved {source} to {destination} (serial {written.serial}; the previous generation is in "
-            f"{store.backup_path})."
-        )
+        console.print(f"Moved {source} to {destination} (serial {written.serial}{_kept(store)}).")
     return 0
 
 
-def _check_move(source: str, destination: str, state: State, store: FileStateStore) -> None:
+def _kept(store: StateStore) -> str:
+    """Where the previous generation is kept, for a message ("" when the store keeps none)."""
+    return "" if store.backup_location is None else f"; the previous generation is in {store.backup_location}"
+
+
+def _check_move(source: str, destination: str, state: State, store: StateStore) -> None:
     _require([source], state, store)
     if destination in state.recordings or destination in state.pending:
         raise UsageError(
-            f"{destination} is already in the state {store.path}; remove it first with "
+            f"{destination} is already in the state {store.location}; remove it first with "
             f"`reconciler state rm {destination}` if it should go"
         )
 
@@ -253,7 +253,7 @@ def run_force_unlock(args: argparse.Namespace) -> int:
     store = _store(args)
     store.force_unlock(args.lock_id, force=args.force)
     console.print(
-        f"Lock {args.lock_id} removed: the state {store.path} is unlocked. A run that still held it stops before "
+        f"Lock {args.lock_id} removed: the state {store.location} is unlocked. A run that still held it stops before "
         "its next request, and leaves what it did in the journal."
     )
     return 0

@@ -1,0 +1,72 @@
+"""The state store a command works on: found from `--state` and the configuration's `[state]` table, built by
+`open_store` (the one place that chooses a concrete store), and waited for with a word on stderr.
+
+The commands that only read or edit the state find it without validating the configuration
+(`read_state_table`), so that they work where the secrets are not set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler import __version__
+from reconciler.cli._paths import config_path
+from reconciler.config import StateTable
+from reconciler.errors import UsageError
+
+if TYPE_CHECKING:
+    from state import LockInfo, OnWait, StateStore
+
+__all__ = ["DEFAULT_STATE_NAME", "announce_lock_wait", "open_store", "state_table"]
+
+DEFAULT_STATE_NAME = "recordings.state.json"
+
+
+def state_table(state_flag: str | None, config_flag: str | None, loaded: StateTable | None = None) -> StateTable:
+    """Where the state is: `--state` if given; else the configuration's `[state]` table (`loaded` when the
+    configuration is loaded already, else read alone); else `recordings.state.json` beside the configuration."""
+    if state_flag is not None:
+        return StateTable(path=Path(state_flag))
+    config = config_path(config_flag)
+    table = loaded
+    if table is None:
+        from reconciler.config._load import config_files
+        from reconciler.config._state_table import read_state_table
+
+        files = config_files(config)
+        if not files and config_flag is not None:
+            raise UsageError(f"configuration {config} not found (pass --state to name the state directly)")
+        table = read_state_table(files, os.environ)
+    if table.path is not None:
+        return table
+    return StateTable(path=(config if config.is_dir() else config.parent) / DEFAULT_STATE_NAME)
+
+
+def open_store(table: StateTable) -> StateStore:
+    """The store `table` names."""
+    from state import FileStateStore
+
+    assert table.path is not None  # `state_table` always names one
+    return FileStateStore(table.path, tool_version=__version__)
+
+
+def announce_lock_wait(operation: str) -> OnWait:
+    """What a command says on stderr before it waits for the state lock: who holds it, and until when it waits."""
+
+    def on_wait(holder: LockInfo | None, seconds: float) -> None:
+        until = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone().strftime("%H:%M:%S")
+        who = (
+            f"{holder.who}@{holder.host} (pid {holder.pid}, operation {holder.operation}, since {holder.created})"
+            if holder is not None
+            else "a process that has not named itself yet"
+        )
+        print(
+            f"Waiting for the state lock held by {who}, for {operation}, until {until} (--lock-timeout).",
+            file=sys.stderr,
+        )
+
+    return on_wait
