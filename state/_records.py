@@ -25,7 +25,15 @@ from state._json import (
 from state._model import ClearRecord, IntentRecord, JournalRecord, PutRecord
 from state._protocol import LockInfo
 
-__all__ = ["decode_journal", "decode_lock_info", "decode_record", "encode_lock_info", "encode_record"]
+__all__ = [
+    "decode_journal",
+    "decode_lock_info",
+    "decode_record",
+    "encode_lock_info",
+    "encode_record",
+    "record_document",
+    "record_from",
+]
 
 _RECORD_KEYS = {
     "put": frozenset({"kind", "address", "entry"}),
@@ -35,16 +43,18 @@ _INTENT_KEYS = frozenset({"kind", "op", "address"})  # and those of a pending st
 _LOCK_KEYS = frozenset({"id", "operation", "who", "host", "pid", "created"})
 
 
+def record_document(record: JournalRecord) -> dict[str, Any]:
+    """A journal record as a JSON object (a line of the file journal, a row of the database's)."""
+    if isinstance(record, IntentRecord):
+        return {"kind": "intent", "op": record.op, "address": record.address, **pending_document(record)}
+    if isinstance(record, PutRecord):
+        return {"kind": "put", "address": record.address, "entry": entry_document(record.entry)}
+    return {"kind": "clear", "address": record.address, "reason": record.reason}
+
+
 def encode_record(record: JournalRecord) -> bytes:
     """One journal line, newline included."""
-    document: dict[str, Any]
-    if isinstance(record, IntentRecord):
-        document = {"kind": "intent", "op": record.op, "address": record.address, **pending_document(record)}
-    elif isinstance(record, PutRecord):
-        document = {"kind": "put", "address": record.address, "entry": entry_document(record.entry)}
-    else:
-        document = {"kind": "clear", "address": record.address, "reason": record.reason}
-    return (encode(document) + "\n").encode("ascii")
+    return (encode(record_document(record)) + "\n").encode("ascii")
 
 
 def decode_journal(data: bytes, *, source: str) -> list[JournalRecord]:
@@ -64,6 +74,18 @@ def decode_record(line: bytes, *, source: str, line_number: int) -> JournalRecor
             f"the journal {source} is damaged at record {line_number}: {problem}. Nothing was changed",
             location=source,
             line=line_number,
+        ) from None
+
+
+def record_from(document: Any, *, source: str, number: int) -> JournalRecord:
+    """The journal record in a parsed JSON object; raises JournalError naming `source` and the record's number."""
+    try:
+        return _record(document)
+    except ShapeError as problem:
+        raise JournalError(
+            f"the journal {source} is damaged at record {number}: {problem}. Nothing was changed",
+            location=source,
+            line=number,
         ) from None
 
 
