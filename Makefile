@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/dev.txt
 
-.PHONY: test lint typecheck unit demo bench chaos clean lock
+.PHONY: test lint typecheck unit demo bench chaos clean lock postgres-binaries
 
 # The venv holds the exact releases of the lock file; the checkout itself is put on its path by a .pth file, so
 # `reconciler`, `providers` and `state` are imported from these folders (nothing of the project is installed).
@@ -19,7 +19,14 @@ $(STAMP): $(LOCK) pyproject.toml
 	@chmod +x $(BIN)/reconciler
 	@touch $(STAMP)
 
-test: $(STAMP)
+# The PostgreSQL tests start a real server from this machine's binaries (tests/_postgres.py); as root, install them
+# when they are missing. Otherwise those tests fail and say how to provide a server (RECONCILER_TEST_PG_URL).
+postgres-binaries:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+		{ test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
+		echo "PostgreSQL binaries not found and not installable here: set RECONCILER_TEST_PG_URL for the PostgreSQL tests"
+
+test: $(STAMP) postgres-binaries
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -28,7 +35,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	@$(BIN)/python scripts/demo.py
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-binaries
 	@$(BIN)/python benchmarks/run_all.py
 
 chaos: $(STAMP)

@@ -1,9 +1,12 @@
 """The state: which recording stands behind each address, stored atomically, locked, and journaled.
 
-Imports neither `reconciler` nor `providers`.
+Imports neither `reconciler` nor `providers`. `PostgresStateStore` is imported on first use: psycopg takes a while to
+import, which commands on a state file should not pay.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from state._codec import state_document
 from state._errors import (
@@ -39,6 +42,9 @@ from state._model import (
 )
 from state._protocol import Journal, Locker, LockInfo, StateReader, StateStore, StateWriter
 
+if TYPE_CHECKING:
+    from state._postgres import PostgresStateStore
+
 __all__ = [
     "FINAL_STATUSES",
     "FORMAT_VERSION",
@@ -59,6 +65,7 @@ __all__ = [
     "MemoryStateStore",
     "OnWait",
     "PendingStart",
+    "PostgresStateStore",
     "PutRecord",
     "RecordingEntry",
     "StaleStateError",
@@ -76,3 +83,11 @@ __all__ = [
     "hold_lock",
     "state_document",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PostgresStateStore":
+        from state import _postgres
+
+        return _postgres.PostgresStateStore
+    raise AttributeError(f"module 'state' has no attribute {name!r}")

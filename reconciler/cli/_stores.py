@@ -27,13 +27,12 @@ DEFAULT_STATE_NAME = "recordings.state.json"
 
 
 def state_table(state_flag: str | None, config_flag: str | None, loaded: StateTable | None = None) -> StateTable:
-    """Where the state is: `--state` if given; else the configuration's `[state]` table (`loaded` when the
-    configuration is loaded already, else read alone); else `recordings.state.json` beside the configuration."""
-    if state_flag is not None:
-        return StateTable(path=Path(state_flag))
+    """Where the state is: `--state` if given (a file, or a `postgresql://` URL, whose workspace and schema come
+    from the configuration); else the configuration's `[state]` table (`loaded` when the configuration is loaded
+    already, else read alone); else `recordings.state.json` beside the configuration."""
     config = config_path(config_flag)
     table = loaded
-    if table is None:
+    if table is None and (state_flag is None or _is_url(state_flag)):
         from reconciler.config._load import config_files
         from reconciler.config._state_table import read_state_table
 
@@ -41,17 +40,36 @@ def state_table(state_flag: str | None, config_flag: str | None, loaded: StateTa
         if not files and config_flag is not None:
             raise UsageError(f"configuration {config} not found (pass --state to name the state directly)")
         table = read_state_table(files, os.environ)
-    if table.path is not None:
+    if state_flag is not None:
+        if not _is_url(state_flag):
+            return StateTable(path=Path(state_flag))
+        assert table is not None
+        return StateTable(url=state_flag, workspace=table.workspace, schema=table.schema)
+    assert table is not None
+    if table.path is not None or table.url is not None:
         return table
     return StateTable(path=(config if config.is_dir() else config.parent) / DEFAULT_STATE_NAME)
 
 
 def open_store(table: StateTable) -> StateStore:
-    """The store `table` names."""
+    """The store `table` names: a file, or a workspace of a PostgreSQL database."""
+    if table.url is not None:
+        from state import PostgresStateStore
+
+        return PostgresStateStore(
+            table.url,
+            workspace=table.workspace or "default",
+            schema=table.schema or "reconciler",
+            tool_version=__version__,
+        )
     from state import FileStateStore
 
-    assert table.path is not None  # `state_table` always names one
+    assert table.path is not None  # `state_table` always names one or the other
     return FileStateStore(table.path, tool_version=__version__)
+
+
+def _is_url(flag: str) -> bool:
+    return flag.startswith(("postgresql://", "postgres://"))
 
 
 def announce_lock_wait(operation: str) -> OnWait:

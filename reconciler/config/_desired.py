@@ -99,10 +99,14 @@ class Moved:
 
 @dataclass(frozen=True, slots=True)
 class StateTable:
-    """What the configuration's `[state]` tables say (`_state_table.py` reads them). `path` is None when no file
-    sets it; it is relative to the working folder (the file's own folder joined in)."""
+    """What the configuration's `[state]` tables say (`_state_table.py` reads them): a file `path` (relative to the
+    working folder: the file's own folder joined in), or a PostgreSQL `url` with its `workspace` and `schema`; None
+    where no file sets it. The URL may hold a password: it is never shown (`repr` included)."""
 
     path: Path | None = None
+    url: str | None = field(default=None, repr=False)
+    workspace: str | None = None
+    schema: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

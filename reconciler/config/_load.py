@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic_core import ValidationError
 
@@ -108,8 +109,17 @@ def _located(problems: list[Problem], sources: list[Source], files: list[Path]) 
 
 
 def _literal_secrets(sources: list[Source]) -> Iterator[str]:
-    """A warning for each sensitive value written in a file rather than taken from the environment."""
+    """A warning for each sensitive value written in a file rather than taken from the environment (and for a state
+    URL that carries a password written in the file)."""
     for source in sources:
+        state = source.document.get("state")
+        url = state.get("url") if isinstance(state, dict) else None
+        if isinstance(url, str) and ("state", "url") not in source.from_env and _has_password(url):
+            where = f"{source.file}:{source.line_of(('state', 'url')) or '?'}"
+            yield (
+                f"{where}: state.url holds a password written in the file; take the URL from the environment "
+                'instead: url = "${env:RECONCILER_STATE_URL}"'
+            )
         for keys in _sensitive_keys(source):
             if keys not in source.from_env:
                 where = f"{source.file}:{source.line_of(keys) or '?'}"
@@ -117,6 +127,13 @@ def _literal_secrets(sources: list[Source]) -> Iterator[str]:
                     f"{where}: {format_path(keys)} is a secret written in the file; take it from the environment "
                     f'instead: {keys[-1]} = "${{env:NAME}}"'
                 )
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).password) or "password=" in url
+    except ValueError:
+        return True  # unreadable: take no chance
 
 
 def _sensitive_keys(source: Source) -> Iterator[Keys]:

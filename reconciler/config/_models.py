@@ -24,6 +24,8 @@ from reconciler.config._patterns import (
     KEY_PATTERN,
     PATH_SEGMENT_PATTERN,
     RTMP_PATTERN,
+    SQL_NAME_PATTERN,
+    STATE_URL_PATTERN,
     URI_PATTERN,
     UUID_PATTERN,
 )
@@ -177,9 +179,20 @@ class ProviderTable(TypedDict, total=False):
 
 @with_config(_STRICT)
 class StateTable(TypedDict, total=False):
-    """The state file."""
+    """Where the state is: a file (`path`), or a PostgreSQL database (`url`), not both."""
 
     path: Annotated[str, Field(min_length=1, description="State file, relative to this file.")]
+    url: Annotated[
+        str,
+        Field(
+            pattern=STATE_URL_PATTERN,
+            description='PostgreSQL URL of a shared state (sensitive: use "${env:RECONCILER_STATE_URL}").',
+        ),
+    ]
+    workspace: Annotated[str, Field(pattern=KEY_PATTERN, description="Workspace in the database (default: default).")]
+    schema: Annotated[
+        str, Field(pattern=SQL_NAME_PATTERN, description="Schema of the state's tables (default: reconciler).")
+    ]
 
 
 @with_config(_STRICT)

@@ -13,6 +13,8 @@ __all__ = [
     "PATH_SEGMENT_PATTERN",
     "PATTERN_DESCRIPTIONS",
     "RTMP_PATTERN",
+    "SQL_NAME_PATTERN",
+    "STATE_URL_PATTERN",
     "URI_PATTERN",
     "UUID_PATTERN",
 ]
@@ -25,6 +27,9 @@ URI_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
 RTMP_PATTERN: Final = r"^rtmps?://[^\s/?#]+[^\s]*$"
 # Both ids end up in the API's URL path as one segment: letters, digits, `-` and `_`, so never `.`, `..` or a `/`.
 PATH_SEGMENT_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+# A PostgreSQL state: its URL, and the schema that holds its tables (a plain SQL name, so nothing needs quoting).
+STATE_URL_PATTERN: Final = r"^postgres(ql)?://"
+SQL_NAME_PATTERN: Final = r"^[a-z_][a-z0-9_]{0,62}$"
 
 # What each pattern means, in the words an error message uses.
 PATTERN_DESCRIPTIONS: Final[dict[str, str]] = {
@@ -34,4 +39,6 @@ PATTERN_DESCRIPTIONS: Final[dict[str, str]] = {
     URI_PATTERN: "an absolute URI such as https://example.com/logo.png",
     RTMP_PATTERN: "an rtmp:// or rtmps:// URL",
     PATH_SEGMENT_PATTERN: "an id of letters, digits, '-' and '_'",
+    STATE_URL_PATTERN: "a postgresql:// URL",
+    SQL_NAME_PATTERN: "a name of lowercase letters, digits and '_', not starting with a digit",
 }

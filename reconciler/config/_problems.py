@@ -107,5 +107,6 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 def is_sensitive(keys: Keys) -> bool:
-    """Whether `keys` ends in a sensitive field (design §3.4), wherever the field is written."""
-    return len(keys) >= 2 and f"{keys[-2]}.{keys[-1]}" in SENSITIVE_PATHS
+    """Whether `keys` ends in a sensitive field (design §3.4), wherever the field is written, or is the state's URL
+    (it may hold a database password)."""
+    return len(keys) >= 2 and (f"{keys[-2]}.{keys[-1]}" in SENSITIVE_PATHS or tuple(keys) == ("state", "url"))

@@ -3,7 +3,8 @@
 `load_config` reads them with the rest of the configuration. The commands that only read or edit the state
 (`state list`, `show`, `force-unlock`, ...) read them alone with `read_state_table`, without validating anything
 else, so that they work where the secrets are not set. Either way `path` is relative to the file that sets it,
-`${env:NAME}` is resolved, and two files that set it differently are an error naming both.
+`${env:NAME}` is resolved, two files that set a key differently are an error naming both, and `path` and `url` may
+not both be set.
 """
 
 from __future__ import annotations
@@ -21,33 +22,41 @@ from reconciler.errors import ConfigError
 
 __all__ = ["StateTable", "combine_state_tables", "read_state_table"]
 
+_KEYS = ("path", "url", "workspace", "schema")
+
 
 def combine_state_tables(sources: Iterable[Source], problems: list[Problem]) -> StateTable:
-    """The `[state]` tables of `sources` (values resolved) as one; each conflict or bad value goes to `problems`.
-    A value of the wrong type was also reported by the models: it is skipped here."""
-    path: Path | None = None
-    first: Source | None = None
+    """The `[state]` tables of `sources` (values resolved) as one; each conflict goes to `problems`. A value of the
+    wrong type was reported by the models: it is skipped here."""
+    values: dict[str, tuple[Source, str | Path]] = {}
     for source in sources:
         table = source.document.get("state")
-        value = table.get("path") if isinstance(table, dict) else None
-        if not isinstance(value, str) or not value:
-            continue
-        here = source.file.parent / value
-        if first is None or path is None:
-            path, first = here, source
-        elif here != path:
-            where = f"{first.file}:{first.line_of(('state', 'path')) or '?'}"
-            summary = f"state.path is also set, to a different value, in {where}; set it in one file"
-            problems.append(
-                Problem(
-                    source.file,
-                    ("state", "path"),
-                    f"the same value as in {where}",
-                    "a different value",
-                    summary=summary,
-                )
-            )
-    return StateTable(path=path)
+        for key in _KEYS:
+            value = table.get(key) if isinstance(table, dict) else None
+            if not isinstance(value, str) or not value:
+                continue
+            here: str | Path = source.file.parent / value if key == "path" else value
+            first = values.setdefault(key, (source, here))
+            if first[1] != here:
+                where = f"{first[0].file}:{first[0].line_of(('state', key)) or '?'}"
+                expected = f"the same value as in {where}"
+                summary = f"state.{key} is also set, to a different value, in {where}; set it in one file"
+                problems.append(Problem(source.file, ("state", key), expected, "a different value", summary=summary))
+    if "path" in values and "url" in values:
+        source = values["url"][0]
+        summary = "state.path and state.url are both set: the state is a file or a database, not both"
+        problems.append(Problem(source.file, ("state", "url"), "either path or url", "both", summary=summary))
+    path = values.get("path")
+    return StateTable(
+        path=None if path is None else Path(path[1]),
+        url=_text(values.get("url")),
+        workspace=_text(values.get("workspace")),
+        schema=_text(values.get("schema")),
+    )
+
+
+def _text(found: tuple[Source, str | Path] | None) -> str | None:
+    return None if found is None else str(found[1])
 
 
 def read_state_table(files: Iterable[Path], env: Mapping[str, str]) -> StateTable:
@@ -69,8 +78,10 @@ def read_state_table(files: Iterable[Path], env: Mapping[str, str]) -> StateTabl
         for unresolved in substitution.problems:
             name = f"{unresolved.reference}, an unset variable" if unresolved.name else "a malformed ${...}"
             problems.append(Problem(file, unresolved.keys, "a path", name))
-        if isinstance(table, dict) and "path" in table and not (isinstance(table["path"], str) and table["path"]):
-            problems.append(Problem(file, ("state", "path"), "a non-empty string", "something else"))
+        for key in _KEYS:
+            value = table.get(key) if isinstance(table, dict) else None
+            if isinstance(table, dict) and key in table and not (isinstance(value, str) and value):
+                problems.append(Problem(file, ("state", key), "a non-empty string", "something else"))
         sources.append(Source(file, text, state, substitution.from_env))
     table = combine_state_tables(sources, problems)
     if problems:
