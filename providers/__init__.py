@@ -23,7 +23,7 @@ from providers._errors import (
     UncertainStartError,
 )
 from providers._fake import FakeProvider, ProviderCall
-from providers._ratelimit import RateLimiter
+from providers._ratelimit import RateLimiter, SharedBudget
 from providers._time import format_time, parse_time
 from providers._types import (
     ACTIVE_STATUSES,
@@ -61,6 +61,7 @@ __all__ = [
     "Recording",
     "RecordingStatus",
     "ServerError",
+    "SharedBudget",
     "StartedBy",
     "TransportError",
     "UncertainStartError",

@@ -32,7 +32,7 @@ from providers._errors import (
     UncertainStartError,
 )
 from providers._lifecycle import CONTROL_RESULT
-from providers._ratelimit import RateLimiter
+from providers._ratelimit import RateLimiter, SharedBudget
 from providers._sender import RetryingSender
 from providers._time import format_time
 from providers._types import ControlAction, Recording, is_plain_id
@@ -88,6 +88,7 @@ class RealtimeKitClient:
         backoff: float = 0.5,
         version: str = "unknown",
         transport: httpx.BaseTransport | None = None,
+        shared_budget: SharedBudget | None = None,
         max_idle_connections: int = 32,
     ) -> None:
         base_url = normalize_base_url(base_url)
@@ -111,7 +112,7 @@ class RealtimeKitClient:
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            limiter=RateLimiter(rate, max_per_window=max_per_window),
+            limiter=RateLimiter(rate, max_per_window=max_per_window, shared=shared_budget),
             clock=ApiClock(),
             attempts=attempts,
             backoff=backoff,

@@ -9,6 +9,10 @@ Two promises, both exact:
 Each caller reserves the earliest instant both allow, under a lock, then sleeps outside it; reservations are handed
 out in time order, so the window is checked against a sorted log. `pause_until` makes every caller, including
 those already asleep, wait until the given instant: on a 429 the whole client backs off, not just one thread.
+
+A `SharedBudget` makes several processes (runs on other machines, sharing a database and a token) draw from one
+budget: after its own bucket, each request also takes the next slot of the shared one, one every 1/`rate` seconds,
+so that together they stay within `rate`.
 """
 
 from __future__ import annotations
@@ -18,8 +22,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "SharedBudget"]
+
+
+class SharedBudget(Protocol):
+    """A request budget shared between processes (`state.PostgresStateStore.rate_budget` is one)."""
+
+    def reserve(self, interval: float) -> float:
+        """Take the next slot of a budget of one request every `interval` seconds; return how many seconds from now
+        that slot is (0 when it is now)."""
+        ...
 
 
 class RateLimiter:
@@ -34,6 +48,7 @@ class RateLimiter:
         max_per_window: int | None = 1200,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: SharedBudget | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"rate must be above 0, got {rate}")
@@ -56,6 +71,7 @@ class RateLimiter:
         self._granted: deque[float] = deque()
         self._paused_until = -math.inf
         self._lock = threading.Lock()
+        self._shared = shared
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate}, burst={self.burst}, max_per_window={self.max_per_window})"
@@ -70,9 +86,13 @@ class RateLimiter:
             with self._lock:
                 paused_until = self._paused_until
             if paused_until <= self._clock():
-                return
+                break
             # A 429 arrived while this caller slept: its slot is void; queue again behind the pause.
             at = self._reserve()
+        if self._shared is not None and self._interval > 0:
+            wait = self._shared.reserve(self._interval)
+            if wait > 0:
+                self._sleep(wait)
 
     def pause_until(self, instant: float) -> None:
         """Hold every caller until the monotonic time `instant` (the server's retry-after)."""

@@ -40,7 +40,16 @@ from state._model import (
     SuspectStart,
     fold,
 )
-from state._protocol import Journal, Locker, LockInfo, StateReader, StateStore, StateWriter
+from state._protocol import (
+    Journal,
+    Locker,
+    LockInfo,
+    RateBudget,
+    SharesRateBudget,
+    StateReader,
+    StateStore,
+    StateWriter,
+)
 
 if TYPE_CHECKING:
     from state._postgres import PostgresStateStore
@@ -67,7 +76,9 @@ __all__ = [
     "PendingStart",
     "PostgresStateStore",
     "PutRecord",
+    "RateBudget",
     "RecordingEntry",
+    "SharesRateBudget",
     "StaleStateError",
     "State",
     "StateError",

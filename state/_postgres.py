@@ -41,6 +41,7 @@ from state._json import (
 )
 from state._model import JournalRecord, PendingStart, RecordingEntry, State
 from state._pg_lock import AdvisoryLock
+from state._pg_rate import PostgresRateBudget
 from state._pg_schema import ensure_schema
 from state._protocol import LockInfo
 from state._records import record_document, record_from
@@ -94,6 +95,11 @@ class PostgresStateStore:
             if self._data is not None:
                 self._data.close()
                 self._data = None
+
+    def rate_budget(self, token: str) -> PostgresRateBudget:
+        """The request budget of `token` that every run of this database shares (`_pg_rate.py`)."""
+        self._connection()  # the schema exists
+        return PostgresRateBudget(self._connect, schema=self._schema, token=token)
 
     # --- state ---------------------------------------------------------------------------------------------
 

@@ -16,11 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from state._model import JournalRecord, State
 
-__all__ = ["Journal", "LockInfo", "Locker", "StateReader", "StateStore", "StateWriter"]
+__all__ = [
+    "Journal",
+    "LockInfo",
+    "Locker",
+    "RateBudget",
+    "SharesRateBudget",
+    "StateReader",
+    "StateStore",
+    "StateWriter",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,4 +122,21 @@ class StateStore(StateReader, StateWriter, Locker, Journal, Protocol):
         that holds the lock. Crash-safe in any order: a record is never lost, and folding the same record twice
         is harmless.
         """
+        ...
+
+
+class RateBudget(Protocol):
+    """A request budget shared with other processes (structurally a `providers.SharedBudget`)."""
+
+    def reserve(self, interval: float) -> float:
+        """Take the next slot of one request every `interval` seconds; return how many seconds from now it is."""
+        ...
+
+
+@runtime_checkable
+class SharesRateBudget(Protocol):
+    """A store whose runs share the API's request budget, per token (the PostgreSQL store)."""
+
+    def rate_budget(self, token: str) -> RateBudget:
+        """The budget every run of this store shares with `token`; only a salted digest of the token is kept."""
         ...

@@ -59,7 +59,7 @@ def run_apply(args: argparse.Namespace) -> int:
             )
         # A saved plan is applied as it was made: no refresh, only the cheap call before anything is sent.
         with (
-            open_client(args, config) as client,
+            open_client(args, config, store) as client,
             current_state(args, config, store, operation="apply", refresh=False, client=client) as session,
         ):
             state, plan = session.state, saved.plan
@@ -73,7 +73,7 @@ def run_apply(args: argparse.Namespace) -> int:
             return _execute(args, console, config=config, client=client, store=store, session=session, plan=plan)
 
     with (
-        open_client(args, config) as client,
+        open_client(args, config, store) as client,
         current_state(args, config, store, operation="apply", client=client) as session,
     ):
         state, events = session.state, session.events
@@ -217,7 +217,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot import to {args.address}: declare it in the configuration first")
     store = configured_store(args, config)
     with (
-        open_client(args, config) as client,
+        open_client(args, config, store) as client,
         current_state(args, config, store, operation="import", refresh=False, client=client) as session,
     ):
         state = dataclasses.replace(session.state, binding=binding(config))

@@ -60,9 +60,11 @@ def binding(config: Config) -> Binding:
     return Binding(account_id=config.account_id, app_id=config.app_id, api=api)
 
 
-def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
-    """The API client of this run: sends nothing until it is called."""
+def open_client(args: argparse.Namespace, config: Config, store: StateStore | None = None) -> RealtimeKitClient:
+    """The API client of this run: sends nothing until it is called. With a state in PostgreSQL, its rate budget is
+    the one every run of that database shares with this token."""
     from providers import DEFAULT_BASE_URL, RealtimeKitClient
+    from state import SharesRateBudget
 
     target = binding(config)
     token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
@@ -79,6 +81,7 @@ def open_client(args: argparse.Namespace, config: Config) -> RealtimeKitClient:
         max_per_window=1200 if base_url == DEFAULT_BASE_URL else None,
         timeout=args.http_timeout,
         version=__version__,
+        shared_budget=store.rate_budget(token) if isinstance(store, SharesRateBudget) else None,
     )
 
 

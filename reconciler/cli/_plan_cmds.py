@@ -68,7 +68,7 @@ def current_state(
         refresh = not getattr(args, "no_refresh", False)
     with contextlib.ExitStack() as stack:
         if client is None and (refresh or api):
-            client = stack.enter_context(open_client(args, config))
+            client = stack.enter_context(open_client(args, config, store))
         target = binding(config) if client is not None else None  # a run that sends nothing needs none
         session = stack.enter_context(
             locked_state(

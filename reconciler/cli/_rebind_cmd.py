@@ -25,7 +25,7 @@ def run_state_rebind(args: argparse.Namespace) -> int:
     store = configured_store(args, config)
     target = binding(config)
     with (
-        open_client(args, config) as client,
+        open_client(args, config, store) as client,
         hold_lock(store, "state rebind", timeout=args.lock_timeout, on_wait=announce_lock_wait("state rebind")),
     ):
         state = store.fold()
