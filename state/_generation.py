@@ -68,7 +68,8 @@ def _check(stored: State | None, lineage: str, expected_serial: int, location: s
                 f"the state {location} no longer exists, but this run read serial {expected_serial}: it was removed "
                 "since; nothing was written"
             )
-    elif stored.lineage != lineage:
+    elif stored.lineage != lineage and not stored.same_content(State(lineage=stored.lineage)):
+        # An empty state has no lineage worth keeping: a state of another lineage may take its place (`state copy`).
         raise StaleStateError(
             f"the state {location} belongs to another lineage ({stored.lineage}) than the one this run read "
             f"({lineage}): it was replaced since; nothing was written"

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,7 @@ class PostgresServer:
 
     url: str
     pid: int | None = None  # the postmaster of a cluster these tests started (None: someone else's server)
+    restart: Callable[[], None] | None = None  # restarts a cluster these tests started (None: cannot)
 
     def connect(self, **options: object) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(self.url, autocommit=True, **options)  # type: ignore[arg-type]  # libpq options
@@ -102,24 +103,34 @@ def _cluster(binaries: Path) -> Iterator[PostgresServer]:
         return subprocess.run([*prefix, *command], capture_output=True, text=True, check=False, timeout=120)
 
     port = _free_port()
+    pg_ctl = str(binaries / "pg_ctl")
     pid: int | None = None
     try:
         made = run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         if made.returncode != 0:
             raise RuntimeError(f"initdb failed: {made.stderr.strip()}")
         options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        started = run(
-            str(binaries / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data), "-l", str(log), "-o", options
-        )
+        started = run(pg_ctl, "start", "-w", "-t", "60", "-D", str(data), "-l", str(log), "-o", options)
         if started.returncode != 0:
-            raise RuntimeError(
-                f"pg_ctl start failed: {started.stderr.strip()} {log.read_text() if log.exists() else ''}"
-            )
+            told = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"pg_ctl start failed: {started.stderr.strip()} {told}")
         pid = int((data / "postmaster.pid").read_text().split()[0])
-        yield PostgresServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", pid=pid)
+        server = PostgresServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", pid=pid)
+
+        def restart() -> None:
+            nonlocal pid
+            again = run(
+                pg_ctl, "restart", "-w", "-t", "60", "-m", "fast", "-D", str(data), "-l", str(log), "-o", options
+            )
+            if again.returncode != 0:
+                raise RuntimeError(f"pg_ctl restart failed: {again.stderr.strip()}")
+            pid = server.pid = int((data / "postmaster.pid").read_text().split()[0])
+
+        server.restart = restart
+        yield server
     finally:
         if pid is not None:
-            run(str(binaries / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate", "-t", "30")
+            run(pg_ctl, "stop", "-D", str(data), "-m", "immediate", "-t", "30")
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)  # if pg_ctl could not stop it: the server goes by its PID
         shutil.rmtree(folder, ignore_errors=True)

@@ -173,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     mv = add_state("mv", "reconciler.cli._state_cmds:run_state_mv", "rename an address", _common(lock=True))
     mv.add_argument("source", metavar="SRC")
     mv.add_argument("destination", metavar="DST")
+    copy = add_state(
+        "copy",
+        "reconciler.cli._state_cmds:run_state_copy",
+        "copy the state to another place: a file or a postgresql:// URL (both locked, journals folded, lineage kept)",
+        _common(config=True, state=False, lock=True),
+    )
+    copy.add_argument("source", metavar="SRC", help="a state file, or a postgresql:// URL")
+    copy.add_argument("destination", metavar="DST", help="a state file, or a postgresql:// URL")
+    copy.add_argument(
+        "--workspace", default=None, help="workspace of a database side (default: [state] workspace, else default)"
+    )
+    copy.add_argument("--to-workspace", default=None, help="workspace of the destination, when it differs")
+    copy.add_argument("--schema", default=None, help="schema of a database side (default: [state] schema)")
     rebind = add_state(
         "rebind",
         "reconciler.cli._rebind_cmd:run_state_rebind",

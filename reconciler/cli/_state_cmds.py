@@ -18,12 +18,20 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.cli._console import Console
-from reconciler.cli._stores import announce_lock_wait, open_store, state_table
+from reconciler.cli._stores import announce_lock_wait, open_store, state_at, state_table
 from reconciler.config._patterns import ADDRESS_PATTERN
 from reconciler.errors import UsageError
 from state import VANISHED, PendingStart, State, StateStore, fold, hold_lock, state_document
 
-__all__ = ["run_force_unlock", "run_show", "run_state_list", "run_state_mv", "run_state_rm", "run_state_show"]
+__all__ = [
+    "run_force_unlock",
+    "run_show",
+    "run_state_copy",
+    "run_state_list",
+    "run_state_mv",
+    "run_state_rm",
+    "run_state_show",
+]
 
 _ADDRESS = re.compile(ADDRESS_PATTERN)  # addresses as the configuration makes them
 _PENDING = "PENDING"
@@ -256,4 +264,22 @@ def run_force_unlock(args: argparse.Namespace) -> int:
         f"Lock {args.lock_id} removed: the state {store.location} is unlocked. A run that still held it stops before "
         "its next request, and leaves what it did in the journal."
     )
+    return 0
+
+
+def run_state_copy(args: argparse.Namespace) -> int:
+    from reconciler.state_copy import copy_state
+
+    console = Console.from_args(args.no_color)
+    source = open_store(state_at(args.source, args.config, workspace=args.workspace, schema=args.schema))
+    to_workspace = args.to_workspace or args.workspace
+    destination = open_store(state_at(args.destination, args.config, workspace=to_workspace, schema=args.schema))
+    copied = copy_state(source, destination, lock_timeout=args.lock_timeout, on_wait=announce_lock_wait("state copy"))
+    if args.json:
+        console.json({"lineage": copied.lineage, "serial": copied.serial, "recordings": len(copied.recordings)})
+    else:
+        console.print(
+            f"Copied the state ({len(copied.recordings)} recordings, lineage {copied.lineage}) from {source.location} "
+            f"to {destination.location} (serial {copied.serial} there). {source.location} is left as it was."
+        )
     return 0

@@ -21,7 +21,7 @@ from reconciler.errors import UsageError
 if TYPE_CHECKING:
     from state import LockInfo, OnWait, StateStore
 
-__all__ = ["DEFAULT_STATE_NAME", "announce_lock_wait", "open_store", "state_table"]
+__all__ = ["DEFAULT_STATE_NAME", "announce_lock_wait", "open_store", "state_at", "state_table"]
 
 DEFAULT_STATE_NAME = "recordings.state.json"
 
@@ -49,6 +49,23 @@ def state_table(state_flag: str | None, config_flag: str | None, loaded: StateTa
     if table.path is not None or table.url is not None:
         return table
     return StateTable(path=(config if config.is_dir() else config.parent) / DEFAULT_STATE_NAME)
+
+
+def state_at(where: str, config_flag: str | None, *, workspace: str | None, schema: str | None) -> StateTable:
+    """The state at `where` (a file, or a `postgresql://` URL), the workspace and schema of a database taken from
+    the flags, else from the configuration's `[state]` table when there is one."""
+    if not _is_url(where):
+        return StateTable(path=Path(where))
+    configured = StateTable()
+    config = config_path(config_flag)
+    from reconciler.config._load import config_files
+
+    files = config_files(config)
+    if files:
+        from reconciler.config._state_table import read_state_table
+
+        configured = read_state_table(files, os.environ)
+    return StateTable(url=where, workspace=workspace or configured.workspace, schema=schema or configured.schema)
 
 
 def open_store(table: StateTable) -> StateStore:
