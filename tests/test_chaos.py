@@ -25,7 +25,7 @@ from providers.emulator import EmulatorServer
 
 from _e2e import TOKEN, Workspace, meeting_id
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.e2e]
 
 ROUNDS = int(os.environ.get("RECONCILER_CHAOS_ROUNDS", "12"))
 SEED = int(os.environ.get("RECONCILER_CHAOS_SEED", "20261126"))

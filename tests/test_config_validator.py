@@ -81,6 +81,7 @@ def test_a_stale_kept_schema_gives_way_to_the_models(fresh_cache: None, monkeypa
     assert _validator.file_validator() is FILE_ADAPTER.validator
 
 
+@pytest.mark.e2e
 def test_a_valid_run_does_not_import_pydantic(tmp_path: Path) -> None:
     (tmp_path / "recordings.toml").write_text(f'[meetings.a]\nid = "{MEETING_ID}"\n', encoding="utf-8")
     script = (
