@@ -10,6 +10,7 @@ from __future__ import annotations
 import _posixsubprocess  # where every `subprocess` and `multiprocessing` child forks
 import os
 import platform
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -63,6 +64,22 @@ def _no_subprocess_in_the_fast_tier(request: pytest.FixtureRequest, monkeypatch:
         if hasattr(owner, name):
             where = owner.__name__ if hasattr(owner, "__name__") else repr(owner)
             monkeypatch.setattr(owner, name, _refusal(request.node.nodeid, f"{where}.{name}"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_reaches_the_processes_tests_start() -> Iterator[None]:
+    """Tests send SIGINT to the processes they start, and expect Python's Ctrl-C there. A shell starts background
+    jobs with SIGINT ignored (`pytest &` in a script), children inherit that, and Python then leaves it ignored;
+    a signal with a handler is back to the default in a child. So pytest handles it while the tests run."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous != signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pty
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -100,3 +101,8 @@ def test_an_e2e_test_may_start_a_process() -> None:
     command = [sys.executable, "-c", "print('started')"]
     done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "started\n")
+
+
+def test_ctrl_c_is_not_ignored_while_the_tests_run() -> None:
+    """Even under a shell that started pytest with SIGINT ignored: the processes tests start must not inherit that."""
+    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN
