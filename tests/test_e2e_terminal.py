@@ -138,12 +138,15 @@ def test_second_ctrl_c_exits_at_once_and_loses_nothing(workspace: Workspace) -> 
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         left_in_flight = workspace.starts_in_flight()
+        assert process.stderr is not None
+        said = process.stderr.read()
     finally:
         process.kill()
         process.wait(timeout=10)
         assert process.stderr is not None
         process.stderr.close()
-    assert process.returncode == 130
+    assert process.returncode == 130, said
+    assert "Interrupted again: exiting now" in said
     # Nothing is sent once the process has gone: a start still not carried out then was never answered to it.
     assert left_in_flight >= 1, "the process waited for its start instead of leaving at once"
     wait_for(lambda: workspace.starts_in_flight() == 0, "the emulator to carry out the start the process left")
