@@ -1,4 +1,5 @@
 # `make test` and `make demo` are the two commands README promises; both set everything up on first use.
+# `make check`: the fast tier for every change (no subprocess); `make test`: everything, as CI runs it.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/dev.txt
 
-.PHONY: test lint typecheck unit demo bench chaos clean lock postgres-binaries
+.PHONY: check test demo bench chaos clean lock postgres-binaries
 
 # The venv holds the exact releases of the lock file; the checkout itself is put on its path by a .pth file, so
 # `reconciler`, `providers` and `state` are imported from these folders (nothing of the project is installed).
@@ -25,6 +26,12 @@ postgres-binaries:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
 		{ test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
 		echo "PostgreSQL binaries not found and not installable here: set RECONCILER_TEST_PG_URL for the PostgreSQL tests"
+
+check: $(STAMP) postgres-binaries
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q -m "not e2e and not chaos"
 
 test: $(STAMP) postgres-binaries
 	$(BIN)/ruff check .

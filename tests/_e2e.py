@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,14 @@ ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 APP = "e2e-app"
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+
+
+def wait_for(event: Callable[[], bool], what: str, *, timeout: float = 20) -> None:
+    """Poll until `event()` is true; fail naming `what` if it is still false after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not event():
+        assert time.monotonic() < deadline, f"still waiting after {timeout:g} s for {what}"
+        time.sleep(0.01)
 
 
 def meeting_id(n: int) -> str:
@@ -120,15 +128,16 @@ class Workspace:
             check=False,
         )
 
-    def spawn(self, *args: str, output: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
-        """Start the CLI without waiting (stdin is not a terminal); the caller kills and waits for it."""
+    def spawn(self, *args: str, output: int = subprocess.DEVNULL, stderr: int | None = None) -> subprocess.Popen[str]:
+        """Start the CLI without waiting (stdin is not a terminal); the caller kills and waits for it. stdout and
+        stderr go to `output`, unless `stderr` says otherwise."""
         return subprocess.Popen(
             self.command(*args),
             cwd=self.root,
             env=self.base_env(),
             stdin=subprocess.DEVNULL,
             stdout=output,
-            stderr=output,
+            stderr=output if stderr is None else stderr,
             text=True,
         )
 
@@ -158,15 +167,19 @@ class Workspace:
     def counters(self) -> dict[str, Any]:
         return dict(self.inspect("GET", "counters"))
 
+    def starts_in_flight(self) -> int:
+        """Starts the emulator has received and not yet carried out (nor refused, in these tests' setups)."""
+        counters = self.counters()
+        return int(counters["requests"].get("start", 0)) - int(counters["starts"])
+
     def script(self, route: str, *faults: str) -> None:
         self.inspect("POST", "faults/script", {"route": route, "faults": list(faults)})
 
     def wait_for_starts(self, count: int, timeout: float = 30) -> None:
         """Until the emulator has carried out `count` starts (one it holds back may still be at work)."""
-        deadline = time.monotonic() + timeout
-        while self.counters()["starts"] < count:
-            assert time.monotonic() < deadline, f"the emulator did not carry out {count} starts in {timeout} s"
-            time.sleep(0.05)
+        wait_for(
+            lambda: self.counters()["starts"] >= count, f"the emulator to carry out {count} starts", timeout=timeout
+        )
 
     def start_elsewhere(self, meeting: str, *, caller: str | None = "USER", reason: str = "API_CALL") -> str:
         """A recording of `meeting` started by someone else (a person in the UI by default); its id."""

@@ -20,7 +20,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -146,11 +145,3 @@ def _pgserver() -> Iterator[PostgresServer]:
         yield PostgresServer(server.get_uri())
     finally:
         server.cleanup()
-
-
-def wait_until(condition: object, timeout: float = 10.0) -> None:
-    """Poll `condition()` until it is true, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]  # a callable
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        time.sleep(0.05)

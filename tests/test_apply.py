@@ -156,7 +156,7 @@ def test_one_start_in_flight_per_meeting() -> None:
             in_flight[meeting] = in_flight.get(meeting, 0) + 1
             worst[0] = max(worst[0], in_flight[meeting])
         try:
-            threading.Event().wait(0.01)
+            threading.Event().wait(0.01)  # a call that takes a while: two starts of a meeting would overlap
             return original(meeting, body, **options)
         finally:
             with lock:

@@ -36,7 +36,7 @@ import pytest
 
 from _e2e import Workspace, emulated, meeting_id
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.e2e]
 
 ROUNDS = int(os.environ.get("RECONCILER_CHAOS_ROUNDS", "12"))
 SEED = int(os.environ.get("RECONCILER_CHAOS_SEED", "20261126"))

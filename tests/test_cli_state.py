@@ -12,6 +12,8 @@ import pytest
 
 from state import FileStateStore, IntentRecord, RecordingEntry, hold_lock, state_document
 
+pytestmark = pytest.mark.e2e
+
 ALLHANDS = "97440c6a-140b-40a9-9499-b23fd7a3868a"
 STANDUP = "5c0a4b4e-3f8e-4a55-9d4b-0c7f3b2a9e11"
 LANDSCAPE = RecordingEntry(

@@ -34,6 +34,7 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("example", EXAMPLE_CASES)
 def test_every_example_is_valid_with_the_variables_it_names(example: Path, tmp_path: Path) -> None:
     done = run("validate", "-c", str(example), cwd=tmp_path, env=needed_env(example))
@@ -54,6 +55,7 @@ def test_the_examples_cover_what_issue_2_asks_for() -> None:
     assert 'status = "stopped"' in lifecycle
 
 
+@pytest.mark.e2e
 def test_an_invalid_configuration_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "recordings.toml").write_text(
         f'[defaults]\nmax_seconds = 5\n[meetings.a]\nid = "{MEETING_ID}"\n[meetings.a.recordings.r]\n'
@@ -76,6 +78,7 @@ def test_an_invalid_configuration_lists_every_problem_and_exits_1(tmp_path: Path
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_a_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text("[meetings.a]\nid = = 3\n", encoding="utf-8")
 
@@ -86,6 +89,7 @@ def test_a_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_a_missing_configuration_says_how_to_name_one(tmp_path: Path) -> None:
     done = run("validate", cwd=tmp_path)
 
@@ -94,6 +98,7 @@ def test_a_missing_configuration_says_how_to_name_one(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_json_output_of_a_valid_configuration(tmp_path: Path) -> None:
     (tmp_path / "recordings.toml").write_text(
         f'[meetings.a]\nid = "{MEETING_ID}"\n[meetings.a.recordings.r]\n'
@@ -112,6 +117,7 @@ def test_json_output_of_a_valid_configuration(tmp_path: Path) -> None:
     assert SECRET not in done.stdout + done.stderr
 
 
+@pytest.mark.e2e
 def test_json_output_of_an_invalid_configuration(tmp_path: Path) -> None:
     (tmp_path / "recordings.toml").write_text(
         f'[meetings.a]\nid = "{MEETING_ID}"\n[meetings.a.recordings.r]\nmax_seconds = 99999\n', encoding="utf-8"
@@ -131,6 +137,7 @@ def test_json_output_of_an_invalid_configuration(tmp_path: Path) -> None:
     assert problem["message"].startswith("recordings.toml:4: ")
 
 
+@pytest.mark.e2e
 def test_a_literal_secret_is_a_warning_on_stderr_without_the_value(tmp_path: Path) -> None:
     (tmp_path / "recordings.toml").write_text(
         f'[meetings.a]\nid = "{MEETING_ID}"\n[meetings.a.recordings.r]\n'
@@ -147,6 +154,7 @@ def test_a_literal_secret_is_a_warning_on_stderr_without_the_value(tmp_path: Pat
     assert "\x1b[" not in done.stdout + done.stderr
 
 
+@pytest.mark.e2e
 def test_schema_prints_a_json_schema(tmp_path: Path) -> None:
     done = run("schema", cwd=tmp_path)
 

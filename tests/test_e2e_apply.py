@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from _e2e import Workspace, meeting_id, meetings
+
+pytestmark = pytest.mark.e2e
 
 FAST = ("--rate", "200")
 

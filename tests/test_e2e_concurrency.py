@@ -9,6 +9,8 @@ import pytest
 
 from _e2e import Workspace, meetings
 
+pytestmark = pytest.mark.e2e
+
 MEETINGS = 6
 
 

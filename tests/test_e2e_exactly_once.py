@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections import Counter
 
 import pytest
 
-from _e2e import Workspace, meeting_id, meetings
+from _e2e import Workspace, meeting_id, meetings, wait_for
+
+pytestmark = pytest.mark.e2e
 
 # A short answer timeout keeps the wait before trusting "nothing was created" (timeout + 2 s) short.
 FAST = ("--rate", "200", "--http-timeout", "2")
@@ -71,20 +72,21 @@ def test_start_that_timed_out_is_resolved_once_its_recording_appears(workspace: 
 
 def test_kill_during_a_start_is_resolved_by_the_next_run(workspace: Workspace) -> None:
     workspace.write_config(meetings(1))
-    workspace.inspect("PUT", "faults", {"latency": 1.0})
+    # The emulator holds the start 3 s before carrying it out, so the run is killed while its start is in flight.
+    workspace.inspect("PUT", "faults", {"spike_latency": 3})
+    workspace.script("start", "latency-spike")
     process = workspace.spawn("apply", "--auto-approve", *FAST)
     try:
-        # Kill once the start has reached the API (the intent was journaled before it was sent).
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not workspace.counters()["requests"].get("start"):
-            time.sleep(0.02)
+        # Kill once the start has reached the API (the intent was journaled before it was sent) and is not carried
+        # out yet: the killed run never hears its answer.
+        wait_for(lambda: workspace.starts_in_flight() == 1, "the start to reach the emulator")
         process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
     finally:
         process.kill()
         process.wait(timeout=10)
     assert b'"intent"' in (workspace.root / "recordings.state.json.journal").read_bytes()
-    time.sleep(1.2)  # the start the killed run sent is carried out by now
-    workspace.inspect("PUT", "faults", {"latency": 0.0})
+    wait_for(lambda: workspace.counters()["starts"] == 1, "the emulator to carry out the start the killed run sent")
     plan = workspace.run_json("plan", "--http-timeout", "2")
     assert plan["changes"][0]["actions"] == ["no-op"]  # adopted by refresh, not started again
     assert [event["kind"] for event in plan["refresh"]] == ["adopted"]

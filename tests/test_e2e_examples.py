@@ -9,6 +9,8 @@ import pytest
 
 from _e2e import EXAMPLE_CASES, Workspace, needed_env
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.mark.parametrize("example", EXAMPLE_CASES)
 def test_example_plans_applies_and_converges(workspace: Workspace, example: Path) -> None:

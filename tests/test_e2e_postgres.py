@@ -13,9 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from _postgres import PostgresServer, running_postgres, wait_until
+from _postgres import PostgresServer, running_postgres
 
-from _e2e import Workspace, emulated, meetings
+from _e2e import Workspace, emulated, meetings, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +152,7 @@ def test_a_session_ended_under_a_run_stops_it_with_a_message_and_the_next_run_re
     workspace.inspect("PUT", "faults", {"latency": 0.1})
     process = workspace.spawn("apply", "--auto-approve", "--parallelism", "1", *FAST, output=subprocess.PIPE)
     try:
-        wait_until(lambda: workspace.counters()["starts"] >= 2, timeout=30)
+        wait_for(lambda: workspace.counters()["starts"] >= 2, "two starts", timeout=30)
         with postgres.connect() as connection:
             for pid in sessions_of(postgres):
                 connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -177,7 +177,7 @@ def test_a_server_restarted_under_a_run_stops_it_and_nothing_is_lost(tmp_path: P
         workspace.inspect("PUT", "faults", {"latency": 0.1})
         process = workspace.spawn("apply", "--auto-approve", "--parallelism", "1", *FAST, output=subprocess.PIPE)
         try:
-            wait_until(lambda: workspace.counters()["starts"] >= 2, timeout=30)
+            wait_for(lambda: workspace.counters()["starts"] >= 2, "two starts", timeout=30)
             restart(server)
             _, err = process.communicate(timeout=60)
         finally:
@@ -272,7 +272,7 @@ def test_force_unlock_ends_the_holders_session_and_the_holder_stops(
     use_postgres(workspace, postgres, schema, count=10)
     first = workspace.spawn("apply", "--auto-approve", "--rate", "2", "--parallelism", "1", output=subprocess.PIPE)
     try:
-        wait_until(lambda: workspace.counters()["starts"] >= 2, timeout=30)
+        wait_for(lambda: workspace.counters()["starts"] >= 2, "two starts", timeout=30)
         with postgres.connect() as connection:
             (lock_id,) = connection.execute(f"SELECT lock_id FROM {schema}.locks").fetchone()  # test schema
         alive = workspace.run("force-unlock", lock_id)

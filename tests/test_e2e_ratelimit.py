@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+import pytest
+
 from _e2e import Workspace, meetings
+
+pytestmark = pytest.mark.e2e
 
 
 def test_apply_under_the_servers_limit_starts_everything_with_few_429s(workspace: Workspace) -> None:

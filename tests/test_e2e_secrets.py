@@ -6,7 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from _e2e import TOKEN, Workspace, meeting_id
+
+pytestmark = pytest.mark.e2e
 
 SECRETS = {
     "AWS_ACCESS_KEY_ID": "AKIA-SECRET-7f3a9c1e",

@@ -6,7 +6,11 @@ the wanted status; the plan must show the table's action, and apply must make ex
 
 from __future__ import annotations
 
+import pytest
+
 from _e2e import Workspace, meeting_id
+
+pytestmark = pytest.mark.e2e
 
 # meeting number: (status forced in the emulator, or None for never started / "VANISH" for forgotten by the API,
 #                  declared status, expected actions)

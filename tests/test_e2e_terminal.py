@@ -12,7 +12,9 @@ from collections import Counter
 
 import pytest
 
-from _e2e import Workspace, meetings
+from _e2e import Workspace, meetings, wait_for
+
+pytestmark = pytest.mark.e2e
 
 FAST = ("--rate", "200", "--http-timeout", "2")
 
@@ -105,20 +107,49 @@ def test_first_ctrl_c_finishes_in_flight_calls_and_saves(workspace: Workspace) -
     assert len(workspace.recordings()) == 8
 
 
+def read_until(process: subprocess.Popen[str], text: str, *, timeout: float = 20) -> str:
+    """What the process wrote on stderr up to and including `text` (read straight from the pipe, no buffering)."""
+    assert process.stderr is not None
+    descriptor, seen = process.stderr.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while text.encode() not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {text!r} on stderr after {timeout:g} s: {seen.decode(errors='replace')!r}"
+        if select.select([descriptor], [], [], min(left, 0.2))[0]:
+            chunk = os.read(descriptor, 4096)
+            assert chunk, f"stderr closed before {text!r}: {seen.decode(errors='replace')!r}"
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
 def test_second_ctrl_c_exits_at_once_and_loses_nothing(workspace: Workspace) -> None:
-    process = start_slow_apply(workspace, 8)
+    workspace.write_config(meetings(8))
+    # The first start meets a 3 s spike, well inside the client's 10 s timeout: the emulator holds it, received and
+    # not carried out, while both Ctrl-Cs arrive. The counters show that, rather than a guess at the timing.
+    workspace.inspect("PUT", "faults", {"spike_latency": 3})
+    workspace.script("start", "latency-spike")
+    slow_answers = ("--rate", "200", "--http-timeout", "10", "--parallelism", "1")
+    process = workspace.spawn("apply", "--auto-approve", *slow_answers, stderr=subprocess.PIPE)
     try:
-        wait_for_first_outcome(process)
+        wait_for(lambda: workspace.starts_in_flight() >= 1, "a start to reach the emulator")
         process.send_signal(signal.SIGINT)
-        time.sleep(0.05)
+        read_until(process, "Stopping")
+        assert workspace.starts_in_flight() >= 1, "the start was carried out before the second Ctrl-C"
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
+        left_in_flight = workspace.starts_in_flight()
+        assert process.stderr is not None
+        said = process.stderr.read()
     finally:
         process.kill()
         process.wait(timeout=10)
-    assert process.returncode == 130
-    time.sleep(0.5)  # a start in flight when the process left is carried out by the emulator
-    workspace.inspect("PUT", "faults", {"latency": 0.0})
+        assert process.stderr is not None
+        process.stderr.close()
+    assert process.returncode == 130, said
+    assert "Interrupted again: exiting now" in said
+    # Nothing is sent once the process has gone: a start still not carried out then was never answered to it.
+    assert left_in_flight >= 1, "the process waited for its start instead of leaving at once"
+    wait_for(lambda: workspace.starts_in_flight() == 0, "the emulator to carry out the start the process left")
     result = workspace.run("apply", "--auto-approve", *FAST)
     assert result.returncode == 0, result.stderr
     per_meeting = Counter(r["meeting_id"] for r in workspace.recordings())

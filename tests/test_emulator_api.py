@@ -3,16 +3,18 @@ statuses over time, scoping and the inspection routes."""
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from providers.emulator import EmulatorServer
-from providers.emulator._server import _Handler
 
 from _provider_support import APP, MEETING, OTHER_MEETING, TOKEN, api_url, call, inspect, meeting
 
@@ -431,35 +433,63 @@ def test_connections_are_kept_alive(server: EmulatorServer) -> None:
         assert len(ports) == 1
 
 
-def test_each_answer_is_one_send_on_a_no_delay_socket(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Headers and body in separate packets would stall ~40 ms per request on a kept-alive connection."""
-    writes: list[int] = []
-    no_delay: list[int] = []
-    original_setup = _Handler.setup
+def raw_request(method: str, target: str, body: bytes = b"", *, token: str = TOKEN) -> bytes:
+    """An HTTP/1.1 request as the bytes a client sends, keeping the connection alive."""
+    head = [
+        f"{method} {target} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Authorization: Bearer {token}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
-    class CountingWriter:
-        def __init__(self, real: Any) -> None:
-            self.real = real
 
-        def write(self, data: bytes) -> int:
-            writes.append(len(data))
-            written: int = self.real.write(data)
-            return written
+def test_each_answer_arrives_whole_on_a_kept_alive_connection(server: EmulatorServer) -> None:
+    """Design §8: an answer written in pieces (headers, then body) on a socket without TCP_NODELAY waits for the
+    client's delayed ACK, ~40 ms per request under keep-alive. What a client sees then is a read that returns the
+    headers without the body. Here, request after request on ONE connection, the first read holds the whole answer:
+    status line, headers and exactly Content-Length bytes of body."""
+    collection = urlsplit(api_url(server)).path
+    requests: list[tuple[str, str, bytes, dict[str, Any]]] = []
+    for n in range(4):  # past the first exchanges, when Linux still acknowledges at once ("quick ACK")
+        body = json.dumps({"meeting_id": meeting(n), "max_seconds": 60}).encode()
+        requests += [
+            ("POST", collection, body, {"status": 200}),
+            ("GET", collection, b"", {"status": 200}),
+            ("GET", f"{collection}/active-recording/{meeting(n)}", b"", {"status": 200}),
+            ("GET", f"{collection}/nope", b"", {"status": 404}),
+            ("POST", collection, body, {"status": 409}),  # the meeting has its active recording
+        ]
+    requests.append(("GET", collection, b"", {"status": 401, "token": "wrong"}))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        for number, (method, target, body, expected) in enumerate(requests):
+            what = f"answer {number} ({method} {target})"
+            connection.sendall(raw_request(method, target, body, token=expected.get("token", TOKEN)))
+            received = connection.recv(1 << 20)
+            assert received, f"{what}: the server closed the kept-alive connection"
+            head, blank_line, payload = received.partition(b"\r\n\r\n")
+            assert blank_line, f"{what}: the first read ended inside the headers: {received!r}"
+            status_line, *header_lines = head.decode("latin-1").split("\r\n")
+            assert status_line.startswith(f"HTTP/1.1 {expected['status']} "), f"{what}: {status_line}"
+            headers = {name.lower(): value.strip() for name, _, value in (h.partition(":") for h in header_lines)}
+            assert "close" not in headers.get("connection", "").lower(), f"{what}: the server will hang up"
+            length = int(headers["content-length"])
+            assert len(payload) == length, f"{what}: the first read held {len(payload)} of {length} body bytes"
+            json.loads(payload)  # a whole JSON document
 
-        def flush(self) -> None:
-            self.real.flush()
 
-        def close(self) -> None:
-            self.real.close()
+def test_an_emulator_bug_is_answered_with_a_500_and_logged(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
 
-    def setup(handler: _Handler) -> None:
-        original_setup(handler)
-        no_delay.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-        handler.wfile = CountingWriter(handler.wfile)  # type: ignore[assignment]  # a recording wrapper
-
-    monkeypatch.setattr(_Handler, "setup", setup)
-    with EmulatorServer(token=TOKEN) as running, httpx.Client() as client:
-        for path in ["", f"/active-recording/{MEETING}", "/nope"]:
-            client.get(api_url(running, path), headers={"Authorization": f"Bearer {TOKEN}"})
-    assert len(writes) == 3
-    assert no_delay == [1]
+    monkeypatch.setattr(server.emulator, "handle", broken)
+    with caplog.at_level(logging.ERROR, logger="providers.emulator"):
+        response = call(server, "GET")
+    assert response.status_code == 500
+    assert response.json()["error"]["message"] == "emulator bug: RuntimeError: a bug"
+    [record] = [record for record in caplog.records if record.name == "providers.emulator"]
+    assert record.exc_info is not None
+    assert "a bug" in caplog.text  # the traceback is there for whoever reads the log

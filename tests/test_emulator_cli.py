@@ -18,6 +18,8 @@ import pytest
 
 from providers import RealtimeKitClient
 
+pytestmark = pytest.mark.e2e
+
 MEETING = "97440c6a-140b-40a9-9499-b23fd7a3868a"
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from state import FileStateStore, RecordingEntry, fold
 
+pytestmark = pytest.mark.e2e
+
 # A writer that journals outcomes and folds or rewrites the state in a loop, until it is killed. It prints the
 # number of each record once `append` has returned, that is once the record is fsynced: the acknowledgement an
 # applier acts on. Records reuse 40 addresses so that the state stays small; each record's recording id is
@@ -72,7 +74,7 @@ def test_kill_9_at_random_points_never_loses_an_acknowledged_record_or_breaks_th
         try:
             assert child.stdout is not None
             assert child.stdout.readline() == "ready\n", child.stderr.read() if child.stderr else ""
-            time.sleep(rng.uniform(0.01, 0.2))
+            time.sleep(rng.uniform(0.01, 0.2))  # the behaviour under test: a kill -9 at a random point of the work
             child.send_signal(signal.SIGKILL)
             output, errors = child.communicate(timeout=30)
         finally:
@@ -114,6 +116,7 @@ RACER = textwrap.dedent(
     path, name, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     inside = path.with_name("inside")
     store = FileStateStore(path)
+    print("ready", flush=True)
     while not go.exists():
         time.sleep(0.001)
     for n in range(10):
@@ -124,7 +127,7 @@ RACER = textwrap.dedent(
                 print("two holders at once", flush=True)
                 sys.exit(3)
             state = store.read()
-            time.sleep(0.002)
+            time.sleep(0.002)  # the behaviour under test: hold the lock a while, so that a second holder would show
             entry = RecordingEntry("m", f"{name}-{n}", "RECORDING")
             recordings = {**state.recordings, f"{name}.r{n}": entry}
             store.write(state.with_recordings(recordings), expected_serial=state.serial)
@@ -146,7 +149,9 @@ def test_processes_racing_for_the_lock_never_write_at_once(tmp_path: Path) -> No
         for n in range(3)
     ]
     try:
-        time.sleep(0.3)  # let them all start and wait for the signal
+        for racer in racers:  # each one is started and waits for the signal
+            assert racer.stdout is not None
+            assert racer.stdout.readline() == "ready\n", racer.stderr.read() if racer.stderr else ""
         go.touch()
         outcomes = [racer.communicate(timeout=120) for racer in racers]
     finally:

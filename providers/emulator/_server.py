@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import threading
 import time
-import traceback
 from collections.abc import Callable, Collection
 from email.utils import formatdate
 from http import HTTPStatus
@@ -27,6 +27,7 @@ __all__ = ["DEFAULT_TOKEN", "EmulatorServer"]
 
 DEFAULT_TOKEN = "emulator-token"  # noqa: S105  # not a secret: the emulator holds nothing worth protecting
 _MAX_BODY = 1 << 20
+logger = logging.getLogger("providers.emulator")  # unconfigured, Python's last-resort handler shows it on stderr
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = self.server.emulator.handle(method, self.path, self.headers.get("Authorization"), body)
         except Exception as bug:  # an emulator bug must surface as an answer, not as a dropped connection
-            traceback.print_exc()
+            logger.exception("emulator bug answering %s %s", method, self.path)
             reply = error(500, f"emulator bug: {type(bug).__name__}: {bug}")
         if reply is None:  # the injected "drop-after" fault: hang up without a word
             self.close_connection = True
