@@ -15,6 +15,8 @@ import pytest
 
 from _e2e import ACCOUNT, APP, Workspace, emulated, meetings
 
+pytestmark = pytest.mark.e2e
+
 FAST = ("--rate", "200")
 
 

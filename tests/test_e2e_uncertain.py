@@ -16,6 +16,8 @@ import pytest
 
 from _e2e import ACCOUNT, APP, TOKEN, Workspace, emulated, meeting_id, meetings
 
+pytestmark = pytest.mark.e2e
+
 FAST = ("--rate", "200")
 MULTIPLE = "allow_multiple_recordings = true\n"
 

@@ -14,7 +14,8 @@ from state._postgres import PostgresStateStore
 from state.contract import *  # noqa: F403  # the contract's tests, run here over each store
 
 
-@pytest.fixture(params=["file", "memory", "postgresql"])
+# The PostgreSQL store's run needs a server, started as a process: it is in `make test`, not in the fast tier.
+@pytest.fixture(params=["file", "memory", pytest.param("postgresql", marks=pytest.mark.e2e)])
 def handles(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], StateStore]]:
     """Opens a handle on one state: a new FileStateStore on the same file, or a new PostgresStateStore on the same
     schema and workspace, each time; or the one memory store."""

@@ -79,6 +79,7 @@ def entry(recording_id: str) -> RecordingEntry:
     return RecordingEntry(MEETING, recording_id, "RECORDING", {}, None, None, "2026-01-01T00:00:00.000Z")
 
 
+@pytest.mark.e2e  # a real server, started as a process
 def test_a_row_edited_by_hand_into_a_path_trick_is_refused(store: PostgresStateStore, postgres: PostgresServer) -> None:
     store.write(store.read().with_recordings({"a.b": entry("rec-1")}), expected_serial=0)
     schema = store.location.split("schema ")[1].split(",")[0]
@@ -90,6 +91,7 @@ def test_a_row_edited_by_hand_into_a_path_trick_is_refused(store: PostgresStateS
     fresh.close()
 
 
+@pytest.mark.e2e  # a real server, started as a process
 def test_a_foreign_or_newer_schema_is_refused(postgres: PostgresServer) -> None:
     foreign, newer = postgres.fresh_schema(), postgres.fresh_schema()
     with postgres.connect() as connection:
@@ -103,6 +105,7 @@ def test_a_foreign_or_newer_schema_is_refused(postgres: PostgresServer) -> None:
     assert refused.value.newer
 
 
+@pytest.mark.e2e  # a real server, started as a process
 def test_a_start_writes_o1_rows_whatever_the_states_size(store: PostgresStateStore, postgres: PostgresServer) -> None:
     """An intent and an outcome are one journal row each; a fold writes only the rows that change."""
     big = {f"m{n}.r": entry(f"rec-{n}") for n in range(2000)}
