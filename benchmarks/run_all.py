@@ -15,6 +15,7 @@ SCRIPTS = [
     "bench_plan.py",
     "bench_refresh.py",
     "bench_apply.py",
+    "bench_postgres.py",
     "bench_state.py",
     "bench_emulator.py",
 ]

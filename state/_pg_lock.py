@@ -54,6 +54,16 @@ class AdvisoryLock:
         self._held: str | None = None
 
     def take(self, operation: str) -> LockInfo:
+        try:
+            return self._take(operation)
+        except psycopg.Error as error:  # the session ended or the server went away while the lock was asked for
+            self._session = None
+            raise StoreUnavailableError(
+                f"the state database {self._location} went away: {str(error).strip().splitlines()[0]}",
+                location=self._location,
+            ) from None
+
+    def _take(self, operation: str) -> LockInfo:
         with self._guard:
             session = self._session or self._open()
             self._session = session

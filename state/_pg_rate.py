@@ -56,9 +56,20 @@ class PostgresRateBudget:
         return f"PostgresRateBudget(schema={self._schema!r})"
 
     def reserve(self, interval: float) -> float:
+        """The wait before the next slot; when the database cannot be asked (even on a new session), one interval:
+        the run keeps its own pace, and finds out about the database at its next write of the state."""
         with self._guard:
-            row = self._session.execute(self._query, {"digest": self._digest, "interval": interval}).fetchone()
-        return max(0.0, float(row[0])) if row is not None else 0.0
+            for _ in range(2):
+                try:
+                    row = self._session.execute(self._query, {"digest": self._digest, "interval": interval}).fetchone()
+                    return max(0.0, float(row[0])) if row is not None else 0.0
+                except psycopg.Error:
+                    self._session.close()
+                    try:
+                        self._session = self._connect()
+                    except Exception:  # unreachable store: the pace below is the fallback
+                        break
+            return interval
 
     def close(self) -> None:
         with self._guard:

@@ -187,8 +187,15 @@ class PostgresStateStore:
     def _connection(self) -> psycopg.Connection[Any]:
         with self._guard:
             if self._data is None or self._data.closed:
-                self._data = self._connect()
-                ensure_schema(self._data, self._schema, self.location)
+                connection = self._connect()
+                try:
+                    ensure_schema(connection, self._schema, self.location)
+                except psycopg.Error as error:
+                    connection.close()
+                    raise StoreUnavailableError(
+                        f"the state database {self.location} went away: {_first_line(error)}", location=self.location
+                    ) from None
+                self._data = connection
             return self._data
 
     @contextmanager
@@ -198,7 +205,7 @@ class PostgresStateStore:
         try:
             with connection.transaction():
                 yield connection
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:  # the session ended, the server went away, a statement failed
             connection.close()
             raise StoreUnavailableError(
                 f"the state database {self.location} went away: {_first_line(error)}; nothing more was written",
