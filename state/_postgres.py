@@ -33,15 +33,33 @@ from state._json import (
     ShapeError,
     binding_document,
     binding_from,
-    entry_document,
     entry_from,
     pending_from,
     suspect_document,
     suspect_from,
 )
-from state._model import JournalRecord, PendingStart, RecordingEntry, State
+from state._model import JournalRecord, State
 from state._pg_lock import AdvisoryLock
 from state._pg_rate import PostgresRateBudget
+from state._pg_rows import (
+    DELETE_ENTRY,
+    DELETE_PENDING,
+    ENTRIES,
+    ENTRY_COLUMNS,
+    HEADER,
+    HEADER_FOR_UPDATE,
+    JOURNAL,
+    JOURNAL_APPEND,
+    JOURNAL_FOLDED,
+    PENDING,
+    PENDING_COLUMNS,
+    STORE_HEADER,
+    UPSERT_ENTRY,
+    UPSERT_PENDING,
+    entry_row,
+    named,
+    pending_row,
+)
 from state._pg_schema import ensure_schema
 from state._protocol import LockInfo
 from state._records import record_document, record_from
@@ -123,7 +141,7 @@ class PostgresStateStore:
     def fold(self, *, expected_serial: int | None = None) -> State:
         with self._guard, self._transaction() as connection:
             stored = self._stored(connection, for_update=True)
-            rows = connection.execute(self._sql(_JOURNAL), (self._workspace,)).fetchall()
+            rows = connection.execute(self._sql(JOURNAL), (self._workspace,)).fetchall()
             records = [record_from(record, source=self.location, number=seq) for seq, record in rows]
             result, new = folded_generation(
                 stored,
@@ -135,7 +153,7 @@ class PostgresStateStore:
             if new is not None:
                 self._store(connection, stored, new)
             if rows:
-                connection.execute(self._sql(_JOURNAL_FOLDED), (self._workspace, rows[-1][0]))
+                connection.execute(self._sql(JOURNAL_FOLDED), (self._workspace, rows[-1][0]))
             self._known = result
             return result
 
@@ -146,11 +164,11 @@ class PostgresStateStore:
             return
         documents = [(self._workspace, Jsonb(record_document(record))) for record in records]
         with self._guard, self._transaction() as connection, connection.cursor() as cursor:
-            cursor.executemany(self._sql(_JOURNAL_APPEND), documents)
+            cursor.executemany(self._sql(JOURNAL_APPEND), documents)
 
     def journal(self) -> Iterator[JournalRecord]:
         with self._guard, self._transaction() as connection:
-            rows = connection.execute(self._sql(_JOURNAL), (self._workspace,)).fetchall()
+            rows = connection.execute(self._sql(JOURNAL), (self._workspace,)).fetchall()
         return iter([record_from(record, source=self.location, number=seq) for seq, record in rows])
 
     # --- lock ----------------------------------------------------------------------------------------------
@@ -215,7 +233,7 @@ class PostgresStateStore:
     def _stored(self, connection: psycopg.Connection[Any], *, for_update: bool) -> State | None:
         """The stored generation (None: nothing stored). With `for_update`, the workspace's row stays locked until
         the transaction ends, so that no other writer comes between the compare and the swap."""
-        query = _HEADER_FOR_UPDATE if for_update else _HEADER
+        query = HEADER_FOR_UPDATE if for_update else HEADER
         header = connection.execute(self._sql(query), (self._workspace,)).fetchone()
         if header is None:
             return None
@@ -223,19 +241,15 @@ class PostgresStateStore:
         known = self._known
         if known is not None and (known.lineage, known.serial) == (lineage, serial):
             return known  # every change of content bumps the serial: this handle's copy is the stored one
-        entries = connection.execute(self._sql(_ENTRIES), (self._workspace,)).fetchall()
-        pending = connection.execute(self._sql(_PENDING), (self._workspace,)).fetchall()
+        entries = connection.execute(self._sql(ENTRIES), (self._workspace,)).fetchall()
+        pending = connection.execute(self._sql(PENDING), (self._workspace,)).fetchall()
         try:  # rows are checked as a state file is (types, plain ids): a row edited by hand is refused, not used
             state = State(
                 lineage=lineage,
                 serial=serial,
                 tool_version=tool_version,
-                recordings={
-                    row[0]: entry_from(dict(zip(_ENTRY_COLUMNS, row[1:], strict=True)), row[0]) for row in entries
-                },
-                pending={
-                    row[0]: pending_from(dict(zip(_PENDING_COLUMNS, row[1:], strict=True)), row[0]) for row in pending
-                },
+                recordings={row[0]: entry_from(named(ENTRY_COLUMNS, row), row[0]) for row in entries},
+                pending={row[0]: pending_from(named(PENDING_COLUMNS, row), row[0]) for row in pending},
                 suspects=tuple(suspect_from(item, "suspects") for item in suspects),
                 binding=binding_from(binding, "binding"),
             )
@@ -250,21 +264,21 @@ class PostgresStateStore:
         binding = None if new.binding is None else Jsonb(binding_document(new.binding))
         suspects = Jsonb([suspect_document(suspect) for suspect in new.suspects])
         header = (self._workspace, new.lineage, new.serial, new.tool_version, binding, suspects)
-        connection.execute(self._sql(_STORE_HEADER), header)
+        connection.execute(self._sql(STORE_HEADER), header)
         old_entries = {} if stored is None else stored.recordings
         old_pending = {} if stored is None else stored.pending
         workspace = self._workspace
         with connection.cursor() as cursor:
             for query, rows in (
-                (_DELETE_ENTRY, [(workspace, a) for a in old_entries if a not in new.recordings]),
+                (DELETE_ENTRY, [(workspace, a) for a in old_entries if a not in new.recordings]),
                 (
-                    _UPSERT_ENTRY,
-                    [_entry_row(workspace, a, e) for a, e in new.recordings.items() if old_entries.get(a) != e],
+                    UPSERT_ENTRY,
+                    [entry_row(workspace, a, e) for a, e in new.recordings.items() if old_entries.get(a) != e],
                 ),
-                (_DELETE_PENDING, [(workspace, a) for a in old_pending if a not in new.pending]),
+                (DELETE_PENDING, [(workspace, a) for a in old_pending if a not in new.pending]),
                 (
-                    _UPSERT_PENDING,
-                    [_pending_row(workspace, a, p) for a, p in new.pending.items() if old_pending.get(a) != p],
+                    UPSERT_PENDING,
+                    [pending_row(workspace, a, p) for a, p in new.pending.items() if old_pending.get(a) != p],
                 ),
             ):
                 if rows:
@@ -272,53 +286,6 @@ class PostgresStateStore:
 
     def _sql(self, text: str) -> sql.Composed:
         return sql.SQL(text).format(sql.Identifier(self._schema))
-
-
-_HEADER = "SELECT lineage, serial, tool_version, binding, suspects FROM {}.states WHERE workspace = %s"
-_HEADER_FOR_UPDATE = _HEADER + " FOR UPDATE"
-_ENTRIES = (
-    "SELECT address, meeting_id, recording_id, status, fields, sensitive_digest, invoked_time, updated_at"
-    " FROM {}.entries WHERE workspace = %s"
-)
-_PENDING = "SELECT address, meeting_id, time, fields, sensitive_digest, api_time FROM {}.pending WHERE workspace = %s"
-_JOURNAL = "SELECT seq, record FROM {}.journal WHERE workspace = %s ORDER BY seq"
-_JOURNAL_APPEND = "INSERT INTO {}.journal (workspace, record) VALUES (%s, %s)"
-_JOURNAL_FOLDED = "DELETE FROM {}.journal WHERE workspace = %s AND seq <= %s"
-_STORE_HEADER = (
-    "INSERT INTO {}.states VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (workspace) DO UPDATE SET"
-    " lineage = EXCLUDED.lineage, serial = EXCLUDED.serial, tool_version = EXCLUDED.tool_version,"
-    " binding = EXCLUDED.binding, suspects = EXCLUDED.suspects"
-)
-_DELETE_ENTRY = "DELETE FROM {}.entries WHERE workspace = %s AND address = %s"
-_DELETE_PENDING = "DELETE FROM {}.pending WHERE workspace = %s AND address = %s"
-_ENTRY_COLUMNS = ("meeting_id", "recording_id", "status", "fields", "sensitive_digest", "invoked_time", "updated_at")
-_PENDING_COLUMNS = ("meeting_id", "time", "fields", "sensitive_digest", "api_time")
-_UPSERT_ENTRY = (
-    "INSERT INTO {}.entries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (workspace, address) DO UPDATE SET "
-    "meeting_id = EXCLUDED.meeting_id, recording_id = EXCLUDED.recording_id, status = EXCLUDED.status, "
-    "fields = EXCLUDED.fields, sensitive_digest = EXCLUDED.sensitive_digest, invoked_time = EXCLUDED.invoked_time, "
-    "updated_at = EXCLUDED.updated_at"
-)
-_UPSERT_PENDING = (
-    "INSERT INTO {}.pending VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (workspace, address) DO UPDATE SET "
-    "meeting_id = EXCLUDED.meeting_id, time = EXCLUDED.time, fields = EXCLUDED.fields, "
-    "sensitive_digest = EXCLUDED.sensitive_digest, api_time = EXCLUDED.api_time"
-)
-
-
-def _named(columns: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
-    """A row after its address, as the object a state file holds (so that it is checked the same way)."""
-    return dict(zip(columns, row[1:], strict=True))
-
-
-def _entry_row(workspace: str, address: str, entry: RecordingEntry) -> tuple[Any, ...]:
-    document = entry_document(entry)
-    return (workspace, address, *(Jsonb(dict(v)) if k == "fields" else v for k, v in document.items()))
-
-
-def _pending_row(workspace: str, address: str, start: PendingStart) -> tuple[Any, ...]:
-    fields = Jsonb(dict(start.fields))
-    return (workspace, address, start.meeting_id, start.time, fields, start.sensitive_digest, start.api_time)
 
 
 def _first_line(error: BaseException) -> str:

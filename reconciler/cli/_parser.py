@@ -168,14 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
         "address", metavar="ADDR"
     )
     add_state(
-        "rm", "reconciler.cli._state_cmds:run_state_rm", "forget addresses (no API call)", _common(lock=True)
+        "rm", "reconciler.cli._state_edit_cmds:run_state_rm", "forget addresses (no API call)", _common(lock=True)
     ).add_argument("addresses", nargs="+", metavar="ADDR")
-    mv = add_state("mv", "reconciler.cli._state_cmds:run_state_mv", "rename an address", _common(lock=True))
+    mv = add_state("mv", "reconciler.cli._state_edit_cmds:run_state_mv", "rename an address", _common(lock=True))
     mv.add_argument("source", metavar="SRC")
     mv.add_argument("destination", metavar="DST")
     copy = add_state(
         "copy",
-        "reconciler.cli._state_cmds:run_state_copy",
+        "reconciler.cli._state_edit_cmds:run_state_copy",
         "copy the state to another place: a file or a postgresql:// URL (both locked, journals folded, lineage kept)",
         _common(config=True, state=False, lock=True),
     )
@@ -205,7 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     _api_options(imp)
 
     unlock = add(
-        "force-unlock", "reconciler.cli._state_cmds:run_force_unlock", "remove a lock left behind", _common(json=False)
+        "force-unlock",
+        "reconciler.cli._state_edit_cmds:run_force_unlock",
+        "remove a lock left behind",
+        _common(json=False),
     )
     unlock.add_argument("lock_id", metavar="LOCK_ID")
     unlock.add_argument(

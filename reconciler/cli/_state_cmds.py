@@ -1,10 +1,8 @@
-"""The commands that read and edit the state: `show`, `state list|show|rm|mv` and `force-unlock`.
+"""The commands that read the state: `show` and `state list|show`, and what the editing ones share with them.
 
 They need no network and no API credentials: the state is found from `--state`, or from the configuration's
-`[state]` table without validating the rest of it. Reading commands take no lock and write
-nothing; they show the state with the journal of an unfinished run applied in memory (what is known). Editing
-commands take the lock, fold the journal into the state, and write one new generation, the previous one kept
-as `<state>.backup`. An unknown address is refused before anything is touched.
+`[state]` table without validating the rest of it. They take no lock and write nothing; they show the state with
+the journal of an unfinished run applied in memory (what is known). The editing commands are `_state_edit_cmds.py`.
 """
 
 from __future__ import annotations
@@ -12,37 +10,25 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import re
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from reconciler.cli._console import Console
-from reconciler.cli._stores import announce_lock_wait, open_store, state_at, state_table
-from reconciler.config._patterns import ADDRESS_PATTERN
+from reconciler.cli._stores import open_store, state_table
 from reconciler.errors import UsageError
-from state import VANISHED, PendingStart, State, StateStore, fold, hold_lock, state_document
+from state import VANISHED, State, StateStore, fold, state_document
 
-__all__ = [
-    "run_force_unlock",
-    "run_show",
-    "run_state_copy",
-    "run_state_list",
-    "run_state_mv",
-    "run_state_rm",
-    "run_state_show",
-]
+__all__ = ["known_state", "require", "run_show", "run_state_list", "run_state_show", "state_store"]
 
-_ADDRESS = re.compile(ADDRESS_PATTERN)  # addresses as the configuration makes them
 _PENDING = "PENDING"
 _STATUS_STYLES = {"RECORDING": "green", "PAUSED": "yellow", _PENDING: "yellow", "ERRORED": "red", VANISHED: "red"}
 
 
-def _store(args: argparse.Namespace) -> StateStore:
+def state_store(args: argparse.Namespace) -> StateStore:
     return open_store(state_table(args.state, args.config))
 
 
-def _known(store: StateStore) -> State:
+def known_state(store: StateStore) -> State:
     """The stored state with any journal not yet folded applied, in memory only."""
     # The journal is read first: should a fold run in between, its records are then in the state as well,
     # and applying a record twice is harmless.
@@ -54,7 +40,7 @@ def _addresses(state: State) -> list[str]:
     return sorted(state.recordings.keys() | state.pending.keys())
 
 
-def _require(addresses: Iterable[str], state: State, store: StateStore) -> None:
+def require(addresses: Iterable[str], state: State, store: StateStore) -> None:
     """Refuse addresses the state does not hold, each with a "did you mean" when one is close."""
     known = _addresses(state)
     lines = []
@@ -76,7 +62,7 @@ def _require(addresses: Iterable[str], state: State, store: StateStore) -> None:
 
 def run_state_list(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
-    state = _known(_store(args))
+    state = known_state(state_store(args))
     rows: list[tuple[str, str, str | None, str]] = []
     for address in _addresses(state):
         # A start whose outcome is unknown is the latest word on its address, whatever recording it had before.
@@ -104,9 +90,9 @@ def run_state_list(args: argparse.Namespace) -> int:
 
 def run_state_show(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
-    store = _store(args)
-    state = _known(store)
-    _require([args.address], state, store)
+    store = state_store(args)
+    state = known_state(store)
+    require([args.address], state, store)
     document = state_document(state)
     if args.json:
         console.json(
@@ -128,8 +114,8 @@ def run_show(args: argparse.Namespace) -> int:
 
         return show_plan_file(args)
     console = Console.from_args(args.no_color)
-    store = _store(args)
-    state = _known(store)
+    store = state_store(args)
+    state = known_state(store)
     document = state_document(state)
     if args.json:
         console.json(document)
@@ -174,112 +160,3 @@ def _block(console: Console, address: str, document: dict[str, Any]) -> list[str
 def _status_style(status: str) -> tuple[str, ...]:
     style = _STATUS_STYLES.get(status)
     return (style,) if style else ()
-
-
-# --- editing ---------------------------------------------------------------------------------------------------
-
-
-def run_state_rm(args: argparse.Namespace) -> int:
-    console = Console.from_args(args.no_color)
-    store = _store(args)
-    addresses = list(dict.fromkeys(args.addresses))
-    _require(addresses, _known(store), store)  # a typo is refused before the lock is taken or a file is made
-    with hold_lock(store, "state rm", timeout=args.lock_timeout, on_wait=announce_lock_wait("state rm")):
-        state = store.fold()
-        _require(addresses, state, store)
-        recordings, pending = dict(state.recordings), dict(state.pending)
-        in_flight = {address: pending.pop(address) for address in addresses if address in pending}
-        for address in addresses:
-            recordings.pop(address, None)
-        written = store.write(replace(state, recordings=recordings, pending=pending), expected_serial=state.serial)
-    if args.json:
-        console.json({"removed": addresses, "serial": written.serial, "backup": store.backup_location})
-    else:
-        for address in addresses:
-            console.print(f"Removed {address}")
-        console.print(
-            f"Removed {len(addresses)} address{'es' if len(addresses) > 1 else ''} from the state (serial "
-            f"{written.serial}{_kept(store)}). No API call was made: recordings keep running."
-        )
-    _warn_in_flight(console, in_flight)
-    return 0
-
-
-def _warn_in_flight(console: Console, in_flight: dict[str, PendingStart]) -> None:
-    for address, start in in_flight.items():
-        console.warn(
-            f"{address} had a start in flight (sent at {start.time}) whose outcome was unknown; if it created a "
-            f"recording, that recording is no longer tracked: adopt it with `reconciler import {address} RECORDING_ID`"
-        )
-
-
-def run_state_mv(args: argparse.Namespace) -> int:
-    console = Console.from_args(args.no_color)
-    store = _store(args)
-    source, destination = args.source, args.destination
-    if not _ADDRESS.fullmatch(destination):
-        raise UsageError(
-            f"{destination!r} is not an address: expected MEETING.RECORDING, each made of letters, digits, _ and -"
-        )
-    if source == destination:
-        raise UsageError(f"{source} cannot be moved to itself")
-    _check_move(source, destination, _known(store), store)  # refused before the lock is taken or a file is made
-    with hold_lock(store, "state mv", timeout=args.lock_timeout, on_wait=announce_lock_wait("state mv")):
-        state = store.fold()
-        _check_move(source, destination, state, store)
-        recordings, pending = dict(state.recordings), dict(state.pending)
-        if source in recordings:
-            recordings[destination] = recordings.pop(source)
-        if source in pending:
-            pending[destination] = pending.pop(source)
-        written = store.write(replace(state, recordings=recordings, pending=pending), expected_serial=state.serial)
-    if args.json:
-        console.json(
-            {"moved": {"from": source, "to": destination}, "serial": written.serial, "backup": store.backup_location}
-        )
-    else:
-        console.print(f"Moved {source} to {destination} (serial {written.serial}{_kept(store)}).")
-    return 0
-
-
-def _kept(store: StateStore) -> str:
-    """Where the previous generation is kept, for a message ("" when the store keeps none)."""
-    return "" if store.backup_location is None else f"; the previous generation is in {store.backup_location}"
-
-
-def _check_move(source: str, destination: str, state: State, store: StateStore) -> None:
-    _require([source], state, store)
-    if destination in state.recordings or destination in state.pending:
-        raise UsageError(
-            f"{destination} is already in the state {store.location}; remove it first with "
-            f"`reconciler state rm {destination}` if it should go"
-        )
-
-
-def run_force_unlock(args: argparse.Namespace) -> int:
-    console = Console.from_args(args.no_color)
-    store = _store(args)
-    store.force_unlock(args.lock_id, force=args.force)
-    console.print(
-        f"Lock {args.lock_id} removed: the state {store.location} is unlocked. A run that still held it stops before "
-        "its next request, and leaves what it did in the journal."
-    )
-    return 0
-
-
-def run_state_copy(args: argparse.Namespace) -> int:
-    from reconciler.state_copy import copy_state
-
-    console = Console.from_args(args.no_color)
-    source = open_store(state_at(args.source, args.config, workspace=args.workspace, schema=args.schema))
-    to_workspace = args.to_workspace or args.workspace
-    destination = open_store(state_at(args.destination, args.config, workspace=to_workspace, schema=args.schema))
-    copied = copy_state(source, destination, lock_timeout=args.lock_timeout, on_wait=announce_lock_wait("state copy"))
-    if args.json:
-        console.json({"lineage": copied.lineage, "serial": copied.serial, "recordings": len(copied.recordings)})
-    else:
-        console.print(
-            f"Copied the state ({len(copied.recordings)} recordings, lineage {copied.lineage}) from {source.location} "
-            f"to {destination.location} (serial {copied.serial} there). {source.location} is left as it was."
-        )
-    return 0
