@@ -12,8 +12,8 @@ API's clock, before anything is sent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,9 +21,13 @@ from providers import Provider
 from reconciler._events import RefreshEvent
 from reconciler.errors import BindingError
 from reconciler.refresh import refresh_state
-from state import Binding, State, StateStore
+from state import Binding, LockInfo, State, StateLockedError, StateStore
 
-__all__ = ["Session", "check_binding", "locked_state"]
+__all__ = ["LockWait", "Session", "check_binding", "lock_announced", "locked_state"]
+
+# Told before a run waits for a lock another holds: who holds it (None when the lock file does not say), and
+# how many seconds the run waits at most.
+LockWait = Callable[[LockInfo | None, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +70,12 @@ def locked_state(
     provider: Provider | None,
     refresh: bool,
     bound: timedelta,
+    on_lock_wait: LockWait | None = None,
 ) -> Iterator[Session]:
     """The state, under the lock for the `with` block: folded, its binding checked, then (with a `provider`)
     refreshed and written when `refresh`, else only the cheap call. Without a provider nothing is sent, and no
-    binding is needed (None)."""
-    with store.lock(operation, timeout=lock_timeout) as held:
+    binding is needed (None). `on_lock_wait` is told before the run waits for a lock someone else holds."""
+    with lock_announced(store, operation, lock_timeout, on_lock_wait) as held:
         state = store.fold()
         events: tuple[RefreshEvent, ...] = ()
         if binding is not None:
@@ -83,3 +88,21 @@ def locked_state(
         else:
             provider.check_access()
         yield Session(state, events, held.id)
+
+
+@contextmanager
+def lock_announced(store: StateStore, operation: str, timeout: float, on_wait: LockWait | None) -> Iterator[LockInfo]:
+    """`store.lock(operation, timeout=timeout)`, but when someone else holds the lock and `timeout` lets the run
+    wait, `on_wait(holder, timeout)` is told first, so that a wait is never silent."""
+    with ExitStack() as stack:
+        try:
+            held: LockInfo | None = stack.enter_context(store.lock(operation, timeout=0))
+        except StateLockedError as locked:
+            if timeout <= 0:
+                raise
+            held = None
+            if on_wait is not None:
+                on_wait(locked.holder, timeout)
+        if held is None:
+            held = stack.enter_context(store.lock(operation, timeout=timeout))
+        yield held

@@ -19,24 +19,25 @@ from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
     from providers import RealtimeKitClient
+    from reconciler._session import LockWait
     from reconciler.config import Config
-    from state import Binding, FileStateStore
+    from state import Binding, FileStateStore, LockInfo
 
-__all__ = ["binding", "load", "open_client", "open_store", "settle_bound"]
+__all__ = ["binding", "load", "lock_wait_notice", "open_client", "open_store", "settle_bound"]
 
 
 def load(args: argparse.Namespace) -> Config:
     """The validated configuration named by `-c`; warnings go to stderr."""
-    import sys
-
+    from reconciler.cli._console import Console
     from reconciler.config import load_config
 
     path = config_path(args.config)
     if not path.exists():
         raise UsageError(f"configuration {path} not found; pass -c PATH (a .toml file or a folder of them)")
     config = load_config(path, os.environ)
+    console = Console.from_args(args.no_color)
     for warning in config.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        console.warn(warning)
     return config
 
 
@@ -87,3 +88,24 @@ def settle_bound(args: argparse.Namespace) -> timedelta:
     from reconciler._resolve import settle_bound
 
     return settle_bound(args.http_timeout)
+
+
+def lock_wait_notice(args: argparse.Namespace) -> LockWait:
+    """What a run says on stderr before it waits for a state lock another run holds: who, and until when."""
+    import time
+
+    from reconciler.cli._console import Console
+
+    def notice(holder: LockInfo | None, seconds: float) -> None:
+        until = time.strftime("%H:%M:%S", time.localtime(time.time() + seconds))
+        who = (
+            f"{holder.who}@{holder.host} (pid {holder.pid}, {holder.operation} since {holder.created}, lock ID "
+            f"{holder.id})"
+            if holder is not None
+            else "another process"
+        )
+        Console.from_args(args.no_color).message(
+            f"Waiting for the state lock held by {who} until {until} (--lock-timeout {seconds:g})."
+        )
+
+    return notice

@@ -72,7 +72,7 @@ def _common(*, config: bool = True, state: bool = True, json: bool = True, lock:
             help="wait this long for the state lock (default: 0, fail at once)",
         )
     parent.add_argument("--no-color", action="store_true", help="no colour (also: env NO_COLOR)")
-    parent.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parent.add_argument("--debug", action="store_true", help="show every retry, and tracebacks of unexpected errors")
     return parent
 
 
@@ -107,7 +107,7 @@ def _api_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         type=_positive_float,
         default=30.0,
-        help="give up waiting for an API answer after this long (default: 30)",
+        help="deadline of each API exchange: connect, send and the whole answer (default: 30)",
     )
 
 

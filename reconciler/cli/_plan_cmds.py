@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reconciler import __version__
 from reconciler.cli._console import Console
-from reconciler.cli._context import binding, load, open_client, open_store, settle_bound
+from reconciler.cli._context import binding, load, lock_wait_notice, open_client, open_store, settle_bound
 
 if TYPE_CHECKING:
     from providers import Provider
@@ -78,6 +78,7 @@ def current_state(
                 provider=client,
                 refresh=refresh,
                 bound=settle_bound(args),
+                on_lock_wait=lock_wait_notice(args),
             )
         )
         yield session
