@@ -20,14 +20,6 @@ from providers._http import MAX_ANSWER_BYTES, Answer, AnswerTooLargeError, _Dead
 
 from _net import Conversation, ForwardingProxy, Received, Server, answer
 
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy")
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:

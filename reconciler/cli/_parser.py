@@ -219,12 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _emulator_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1; requests must still name a loopback host)",
+    )
     parser.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
     parser.add_argument(
         "--token",
         default=None,
-        help="bearer token to accept (default: env CLOUDFLARE_API_TOKEN, else 'emulator-token')",
+        help="the one bearer token to accept (default: a random one, printed at start-up)",
     )
     parser.add_argument(
         "--speed", type=_positive_float, default=1.0, help="how fast statuses advance (2 = twice as fast)"
