@@ -105,10 +105,19 @@ def test_first_ctrl_c_finishes_in_flight_calls_and_saves(workspace: Workspace) -
     assert len(workspace.recordings()) == 8
 
 
+def wait_for_second_start_in_flight(workspace: Workspace) -> None:
+    """Until the second start has reached the emulator (which answers it 0.4 s later)."""
+    deadline = time.monotonic() + 30
+    while workspace.counters()["requests"].get("start", 0) < 2:
+        assert time.monotonic() < deadline, "the second start never left"
+        time.sleep(0.01)
+
+
 def test_second_ctrl_c_exits_at_once_and_loses_nothing(workspace: Workspace) -> None:
     process = start_slow_apply(workspace, 8)
     try:
         wait_for_first_outcome(process)
+        wait_for_second_start_in_flight(workspace)  # the first Ctrl-C lets it finish; the second does not wait
         process.send_signal(signal.SIGINT)
         time.sleep(0.05)
         process.send_signal(signal.SIGINT)
@@ -117,7 +126,10 @@ def test_second_ctrl_c_exits_at_once_and_loses_nothing(workspace: Workspace) -> 
         process.kill()
         process.wait(timeout=10)
     assert process.returncode == 130
-    time.sleep(0.5)  # a start in flight when the process left is carried out by the emulator
+    workspace.wait_for_starts(2)  # the start in flight when the process left is carried out by the emulator
+    # The third meeting's intent was journaled ahead, as its worker was about to take it, and the process left
+    # before it could be cleared: that start is pending until the API can no longer be at work on it.
+    workspace.advance(300)
     workspace.inspect("PUT", "faults", {"latency": 0.0})
     result = workspace.run("apply", "--auto-approve", *FAST)
     assert result.returncode == 0, result.stderr

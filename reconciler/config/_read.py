@@ -29,10 +29,11 @@ __all__ = ["MAX_DEPTH", "Source", "nested_too_deeply", "read_source"]
 MAX_DEPTH = 32
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class Source:
     """A file that parsed: its `document` with references resolved, and which strings came from the env.
-    Two sources are equal only when they are the same object."""
+    Two sources are equal only when they are the same object. Its `repr` is the file's name alone: the document
+    holds the secrets resolved from the environment."""
 
     file: Path
     text: str
@@ -43,6 +44,9 @@ class Source:
 
     def __post_init__(self) -> None:
         self.location = SourceLocation(self.file)
+
+    def __repr__(self) -> str:
+        return f"Source(file={str(self.file)!r})"
 
     def line_of(self, keys: Keys) -> int | None:
         """The line of `keys` (or of its nearest enclosing table) in this file."""
