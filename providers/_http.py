@@ -9,7 +9,8 @@ the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), TLS veri
   write of this client's sockets waits at most until the deadline of the exchange under way in the calling thread
   (sync httpx sends a request in the thread that calls it), through a network backend that wraps httpcore's own.
   Past the deadline the operation raises httpx's timeout for that step (`ConnectTimeout`: nothing was sent;
-  `WriteTimeout`, `ReadTimeout`: the request may have reached the server).
+  `WriteTimeout`, `ReadTimeout`: the request may have reached the server). A read that is still waiting after a
+  few seconds is announced once (`on_slow`), so that a slow API is never a silent one.
 - **A cap on the answer's size** (`MAX_ANSWER_BYTES`, after decoding): the body is read as a stream, and an answer
   that grows past the cap raises `AnswerTooLargeError` without being held in memory.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from ssl import SSLContext
@@ -62,10 +63,20 @@ def open_client(
     return client
 
 
-def exchange(client: httpx.Client, request: httpx.Request, *, seconds: float, limit: int = MAX_ANSWER_BYTES) -> Answer:
+def exchange(
+    client: httpx.Client,
+    request: httpx.Request,
+    *,
+    seconds: float,
+    limit: int = MAX_ANSWER_BYTES,
+    on_slow: Callable[[], None] | None = None,
+    slow_after: float = 5.0,
+) -> Answer:
     """Send `request` and read its whole answer within `seconds`, the body at most `limit` bytes. Raises httpx's
-    errors (a timeout when the deadline passes) or `AnswerTooLargeError`."""
-    with _deadline(time.monotonic() + seconds):
+    errors (a timeout when the deadline passes) or `AnswerTooLargeError`. `on_slow` is called once, from the
+    waiting thread, when a read has waited `slow_after` seconds and the deadline lets it wait longer."""
+    now = time.monotonic()
+    with _deadline(now + seconds, None if on_slow is None else (now + slow_after, on_slow)):
         response = client.send(request, stream=True)
         try:
             declared = response.headers.get("content-length", "")
@@ -87,14 +98,15 @@ _current = threading.local()
 
 
 @contextmanager
-def _deadline(at: float) -> Iterator[None]:
-    """Socket operations of this thread end by `at` (monotonic seconds) during the `with` block."""
-    previous = getattr(_current, "at", None)
-    _current.at = at
+def _deadline(at: float, slow: tuple[float, Callable[[], None]] | None) -> Iterator[None]:
+    """Socket operations of this thread end by `at` (monotonic seconds) during the `with` block; `slow` is when
+    a read that still waits is announced, and how."""
+    previous = getattr(_current, "at", None), getattr(_current, "slow", None)
+    _current.at, _current.slow = at, slow
     try:
         yield
     finally:
-        _current.at = previous
+        _current.at, _current.slow = previous
 
 
 def _bounded(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
@@ -115,7 +127,19 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        ends = None if timeout is None else time.monotonic() + timeout  # httpx's own limit for this read
+        while True:
+            left = None if ends is None else max(0.0, ends - time.monotonic())
+            bounded = _bounded(left, httpcore.ReadTimeout)
+            slow: tuple[float, Callable[[], None]] | None = getattr(_current, "slow", None)
+            until_slow = None if slow is None else slow[0] - time.monotonic()
+            if slow is None or until_slow is None or (bounded is not None and bounded <= until_slow):
+                return self._inner.read(max_bytes, bounded)
+            try:  # a read that may outlast the moment to announce it: wait until that moment first
+                return self._inner.read(max_bytes, max(until_slow, 0.001))
+            except httpcore.ReadTimeout:  # nothing consumed: the read goes on after the word
+                _current.slow = None
+                slow[1]()
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))

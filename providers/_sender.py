@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import random
 import threading
 import time
@@ -37,6 +38,7 @@ __all__ = ["ANNOUNCE_AFTER", "MAX_RETRY_AFTER", "RetryingSender"]
 
 MAX_RETRY_AFTER = 300.0  # Cloudflare blocks for 5 minutes at most
 ANNOUNCE_AFTER = 2.0  # seconds of silence worth a word without --debug
+_SLOW = 5.0  # seconds an answer may take before the wait for it is announced (a start may take a few)
 _BACKOFF_CAP = 8.0
 
 logger = logging.getLogger("providers.realtimekit")
@@ -108,7 +110,7 @@ class RetryingSender:
             if before is not None:
                 before()
             try:
-                answer = self._request(method, path, params, json)
+                answer = self._request(method, path, what, params, json)
             except _NOT_SENT as error:
                 if last:
                     self._give_up(f"cannot reach {self._base_url}: {self._describe(error)}", began, what)
@@ -161,7 +163,12 @@ class RetryingSender:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _request(
-        self, method: str, path: str, params: tuple[tuple[str, str], ...] | None, body: Mapping[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: tuple[tuple[str, str], ...] | None,
+        body: Mapping[str, Any] | None,
     ) -> Answer:
         request = httpx.Request(
             method,
@@ -171,9 +178,20 @@ class RetryingSender:
             json=body,
         )
         sent = self.clock.local()
-        answer = exchange(self._client, request, seconds=self._deadline)
+        answer = exchange(
+            self._client, request, seconds=self._deadline, on_slow=functools.partial(self._slow, what), slow_after=_SLOW
+        )
         self.clock.observe(answer.headers.get("date"), sent, self.clock.local())
         return answer
+
+    def _slow(self, what: str) -> None:
+        logger.warning(
+            "%s: no answer yet after %g s; waiting for it until %s (--http-timeout %g)",
+            what,
+            _SLOW,
+            _clock_time(self._deadline - _SLOW),
+            self._deadline,
+        )
 
     def _wait(self, seconds: float, what: str, attempt: int, reason: str, began: float) -> None:
         """Sleep before attempt `attempt + 1`, announced when the call will have been silent long enough."""
@@ -230,5 +248,5 @@ def _jitter(base: float, attempt: int) -> float:
 
 
 def _clock_time(seconds_from_now: float) -> str:
-    """The local wall-clock time in `seconds_from_now`, as people read it (14:03:07)."""
-    return time.strftime("%H:%M:%S", time.localtime(time.time() + seconds_from_now))
+    """The local wall-clock time in `seconds_from_now`, as people read it (14:03:07), rounded up: "by then"."""
+    return time.strftime("%H:%M:%S", time.localtime(math.ceil(time.time() + seconds_from_now)))

@@ -230,3 +230,43 @@ def test_no_proxy_hosts_are_reached_directly(monkeypatch: pytest.MonkeyPatch) ->
             post(client, server.port)
         assert len(proxy.seen) == 1
         assert len(server.received.requests) == 2
+
+
+def late_answer(after: float) -> Conversation:
+    def conversation(sock: socket.socket, received: Received) -> bool:
+        threading.Event().wait(after)  # the server's slowness itself
+        return answer(200, b'{"late":true}')(sock, received)
+
+    return conversation
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_slow_answer_is_announced_once_and_still_read_whole(
+    scheme: str, authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trusting(authority, tmp_path, monkeypatch)
+    notices: list[float] = []
+    tls = tls_server_context(authority) if scheme == "https" else None
+    with (
+        Server(late_answer(0.8), tls=tls) as server,
+        open_client(timeout=5.0, connect_timeout=5.0, max_idle=4) as client,
+    ):
+        request = httpx.Request("GET", f"{scheme}://127.0.0.1:{server.port}/client/v4/recordings")
+        began = time.monotonic()
+        got = exchange(
+            client, request, seconds=5.0, on_slow=lambda: notices.append(time.monotonic() - began), slow_after=0.3
+        )
+    assert got.content == b'{"late":true}'
+    assert len(notices) == 1
+    assert 0.25 < notices[0] < 0.7
+
+
+def test_no_announcement_when_the_deadline_comes_first(client: httpx.Client) -> None:
+    notices: list[bool] = []
+    silent = threading.Event()
+    with Server(lambda sock, received: silent.wait(5)) as server:
+        request = httpx.Request("GET", f"http://127.0.0.1:{server.port}/")
+        with pytest.raises(httpx.ReadTimeout):
+            exchange(client, request, seconds=0.3, on_slow=lambda: notices.append(True), slow_after=1.0)
+        silent.set()
+    assert notices == []
