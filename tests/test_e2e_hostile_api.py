@@ -5,7 +5,10 @@ terminal raw: control characters are shown escaped, with or without colour."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import socket
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -150,3 +153,39 @@ def test_a_state_whose_statuses_and_addresses_hold_escapes_is_listed_escaped(wor
     assert listed[1].startswith("m0.main ")
     assert listed[1].endswith(f"  RECORDING{SHOWN}")
     assert listed[2].startswith(f"m1.main\\nm9.main {SHOWN}")
+
+
+def test_on_a_terminal_the_colours_are_ours_and_the_escapes_shown(workspace: Workspace) -> None:
+    store = FileStateStore(workspace.state_file)
+    hostile = {"m0.main": RecordingEntry(meeting_id(0), "rec-0", f"RECORDING{ESCAPES}")}
+    store.write(State(lineage=store.read().lineage, recordings=hostile), expected_serial=0)
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            workspace.command("state", "list"),
+            cwd=workspace.root,
+            env=workspace.base_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+        )
+        os.close(follower)
+        output = b""
+        while chunk := _read(leader):
+            output += chunk
+        assert process.wait(timeout=30) == 0
+    finally:
+        os.close(leader)
+    text = output.decode()
+    assert "\x1b[1mADDRESS" in text  # the heading in bold: colour is on
+    assert f"RECORDING{SHOWN}" in text
+    assert "\x1b]" not in text
+    assert "\x1b[2J" not in text
+    assert "\x07" not in text
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal closes when the process exits
+        return b""

@@ -2,7 +2,9 @@
 
 Every line written through the console is shown as text: a control character in it (an escape sequence that
 came from an API answer or a state file, say) is printed as a visible escape (`\\x1b`), whatever the colour
-setting. The only escape sequences that reach the terminal are the console's own colours (`style`).
+setting. The only escape sequences that reach the terminal are the console's own colours: `style` marks them
+with a tag made at random when the process starts, which text from outside cannot know, and the writers turn the
+marks into colours after escaping everything else.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -19,8 +22,8 @@ from reconciler._text import escape_controls
 __all__ = ["Console"]
 
 _STYLES = {"bold": "1", "red": "31", "green": "32", "yellow": "33", "cyan": "36", "dim": "2"}
-# What `style` writes: `ESC[<codes>m` with the codes above, and `ESC[0m`.
-_OWN_SGR = re.compile(r"(\x1b\[(?:0|(?:1|2|31|32|33|36)(?:;(?:1|2|31|32|33|36))*)m)")
+_TAG = secrets.token_hex(8)
+_MARK = re.compile(f"\x00{_TAG}:([0-9;]+)\x00")  # what `style` writes around its codes
 
 
 @dataclass
@@ -44,15 +47,17 @@ class Console:
         if not self.color or not styles:
             return text
         codes = ";".join(_STYLES[name] for name in styles)
-        return f"\x1b[{codes}m{text}\x1b[0m"
+        return f"\x00{_TAG}:{codes}\x00{text}\x00{_TAG}:0\x00"  # made colours by `shown`
 
     def shown(self, text: str) -> str:
-        """`text` as it may reach the terminal: newlines kept, the console's own colours kept (when colour is
-        on), every other control character escaped."""
+        """`text` as it may reach the terminal: newlines kept, the marks of `style` made colours, every other
+        control character escaped."""
         if not self.color:
             return escape_controls(text, keep="\n")
-        parts = _OWN_SGR.split(text)  # odd items are the console's own colour sequences
-        return "".join(part if index % 2 else escape_controls(part, keep="\n") for index, part in enumerate(parts))
+        parts = _MARK.split(text)  # odd items: the codes of the marks of `style`
+        return "".join(
+            f"\x1b[{part}m" if index % 2 else escape_controls(part, keep="\n") for index, part in enumerate(parts)
+        )
 
     def print(self, text: str = "") -> None:
         self.out.write(self.shown(text) + "\n")
