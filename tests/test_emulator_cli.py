@@ -93,6 +93,7 @@ def test_ctrl_c_stops_it_with_exit_0() -> None:
         assert "Traceback" not in err
 
 
+@pytest.mark.e2e
 def test_it_accepts_only_its_own_token_never_the_environments() -> None:
     real = "real-looking-token-91c3"
     with emulator(env={"CLOUDFLARE_API_TOKEN": real}) as running:
@@ -107,11 +108,13 @@ def test_it_accepts_only_its_own_token_never_the_environments() -> None:
         assert real not in rest + err + running.export
 
 
+@pytest.mark.e2e
 def test_another_token_is_printed_fresh_for_each_run() -> None:
     with emulator() as first, emulator() as second:
         assert own_token(first) != own_token(second)
 
 
+@pytest.mark.e2e
 def test_a_host_that_is_not_loopback_is_warned_about() -> None:
     # 203.0.113.7 (a documentation address) is not on this machine: the bind fails, after the warning.
     result = subprocess.run(

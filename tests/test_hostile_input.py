@@ -251,6 +251,35 @@ def test_a_deeply_nested_configuration_is_refused_naming_the_file(data: st.DataO
         assert "recordings.toml" in stderr
 
 
+@pytest.mark.parametrize("kind", ["array", "object"])
+def test_a_state_nested_100000_deep_is_refused_naming_the_file(kind: str) -> None:
+    opener, closer = OPENERS[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "recordings.state.json").write_text(opener * 100_000 + "1" + closer * 100_000, encoding="utf-8")
+        check_state_input(folder, must_fail=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * 100_000 + "]" * 100_000,
+        "a = " + "{a=" * 100_000 + "1" + "}" * 100_000,
+        "[" + "a." * 99_999 + "a]",
+    ],
+    ids=["array", "inline-table", "table-header"],
+)
+def test_a_configuration_nested_100000_deep_is_refused_naming_the_file(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "recordings.toml"
+        config.write_text(text, encoding="utf-8")
+        for command in (("validate", "-c", str(config)), ("plan", "--no-refresh", "-c", str(config))):
+            code, stdout, stderr = run(*command)
+            assert_clean_exit(code, stdout, stderr)
+            assert code == 1
+            assert f"{config}: tables or arrays nested more than 32 deep" in stderr
+
+
 # --- API answers ---------------------------------------------------------------------------------------------------
 
 VALID_PAGE = json.dumps(
