@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from providers._errors import (
+    ApiUnreachableError,
     AuthenticationError,
     ConflictError,
     InvalidRequestError,
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "PAGE_SIZE",
     "STATUSES",
+    "ApiUnreachableError",
     "AuthenticationError",
     "ConflictError",
     "ControlAction",

@@ -31,6 +31,7 @@ from providers._errors import (
     ProviderError,
     UncertainStartError,
 )
+from providers._http import Answer
 from providers._lifecycle import CONTROL_RESULT
 from providers._ratelimit import RateLimiter, SharedBudget
 from providers._sender import RetryingSender
@@ -111,7 +112,8 @@ class RealtimeKitClient:
                 "User-Agent": f"reconciler/{version}",
                 "Accept": "application/json",
             },
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            timeout=timeout,
+            connect_timeout=connect_timeout,
             limiter=RateLimiter(rate, max_per_window=max_per_window, shared=shared_budget),
             clock=ApiClock(),
             attempts=attempts,
@@ -224,9 +226,9 @@ class RealtimeKitClient:
     def api_time(self) -> datetime | None:
         return self._http.clock.now()
 
-    # Transport.
+    # Answers.
 
-    def _data(self, response: httpx.Response, what: str) -> dict[str, Any]:
+    def _data(self, response: Answer, what: str) -> dict[str, Any]:
         if not 200 <= response.status_code < 300:
             raise api_error(response.status_code, response.headers, response.content, what)
         return parse_data(response.content, what, response.status_code)

@@ -9,6 +9,7 @@
     ├── RateLimitedError             429 after retries ran out; carries `retry_after` seconds
     ├── ServerError                  5xx after retries ran out (never raised by a start: see below)
     ├── TransportError               the connection failed after retries ran out
+    │   └── ApiUnreachableError      ... and the client gave up on the API: later calls of the run fail at once
     ├── InvalidResponseError         the API answered something that is not its documented envelope
     └── UncertainStartError          a start whose outcome is unknown: a timeout, a connection dropped after
                                      the request was sent, or a 5xx. The recording may or may not exist;
@@ -20,6 +21,7 @@ Every message is the API's own where it gave one. No error ever holds the API to
 from __future__ import annotations
 
 __all__ = [
+    "ApiUnreachableError",
     "AuthenticationError",
     "ConflictError",
     "InvalidRequestError",
@@ -81,6 +83,12 @@ class ServerError(ProviderError):
 
 class TransportError(ProviderError):
     """The connection failed (refused, reset, timed out) after retries ran out."""
+
+
+class ApiUnreachableError(TransportError):
+    """The API could not be reached, or did not answer, through every attempt of a call. The client then sends
+    nothing more: every later call fails at once with this error, so that a run spends a bounded time on an API
+    that is down (one call's attempts, not one per action)."""
 
 
 class InvalidResponseError(ProviderError):

@@ -53,13 +53,33 @@ class Page:
     end_offset: int
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999
+        raise ValueError(f"the number {text} is out of range")
+    return number
+
+
+def _not_a_number(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity: Python's json accepts them by default
+
+
+def _loads(body: bytes) -> Any:
+    """JSON as the standard says it: no NaN or Infinity, no number out of a float's range. Raises ValueError
+    (or UnicodeDecodeError) for anything else, a document nested too deeply to parse included."""
+    try:
+        return json.loads(body, parse_float=_finite, parse_constant=_not_a_number)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def _json(body: bytes, what: str, status: int) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        return _loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
         snippet = body[:80].decode("utf-8", "replace").strip()
         raise InvalidResponseError(
-            f"{what}: the API answered HTTP {status} with a body that is not JSON ({snippet!r})"
+            f"{what}: the API answered HTTP {status} with a body that is not JSON ({error}; {snippet!r})"
         ) from None
 
 
@@ -176,7 +196,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
 
 def _errors(body: bytes) -> list[dict[str, Any]] | None:
     try:
-        document = json.loads(body)
+        document = _loads(body)
     except (UnicodeDecodeError, ValueError):
         return None
     if not isinstance(document, dict) or document.get("success") is not False:

@@ -158,6 +158,7 @@ class Starter:
                 "plan or apply resolves it before anything else is sent for this meeting"
             )
             run.report(Outcome(address, "start", "uncertain", message))
+            run.stop_if_hopeless(resolve_error)
             return "unresolved"
         if isinstance(resolution, Adopted):
             self._adopt(address, resolution.recording, intent, "confirmed from the API after an uncertain answer")

@@ -28,7 +28,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from providers import AuthenticationError, ControlAction, PermissionDeniedError, Provider, ProviderError
+from providers import (
+    ApiUnreachableError,
+    AuthenticationError,
+    ControlAction,
+    PermissionDeniedError,
+    Provider,
+    ProviderError,
+)
 from reconciler._journal_writer import JournalWriter
 from reconciler._outcome import ApplyResult, Outcome
 from reconciler._start import NotSent, Starter
@@ -148,8 +155,9 @@ class _Run:
                 raise NotSent("this run's state lock was removed") from None
 
     def stop_if_hopeless(self, error: ProviderError) -> None:
-        """A token that is refused will be refused for every other call too: stop dispatching."""
-        if isinstance(error, AuthenticationError | PermissionDeniedError):
+        """A token that is refused will be refused for every other call too, and a client that gave up on the API
+        sends nothing more: stop dispatching."""
+        if isinstance(error, AuthenticationError | PermissionDeniedError | ApiUnreachableError):
             with self.lock:
                 self.stopped_by = self.stopped_by or error.message
             self.stop.set()

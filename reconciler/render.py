@@ -1,6 +1,9 @@
 """Human text for plans, refresh events and apply outcomes, in the manner of Terraform. Pure: returns strings.
 
 `style(text, *names)` is how colour gets in (the CLI passes its console's, which is a no-op off a terminal).
+What came from outside (API messages, ids and statuses, addresses and values read from a state file) goes in
+through `escape_controls`: a control character in it, a newline included, shows as an escape, so that it can
+neither drive the terminal nor forge a line.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from reconciler._outcome import Outcome
+from reconciler._text import escape_controls as _safe
 from reconciler.plan import Change, Plan
 from reconciler.refresh import RefreshEvent
 
@@ -92,11 +96,12 @@ def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:
         glyph, colour = _GLYPHS[change.actions[-1]]
     actions = ", ".join(change.actions)
     # The recording acted on; a start makes a new one, the old one is named in the reason.
-    recording = f" [{change.recording_id}]" if change.recording_id and "start" not in change.actions else ""
-    yield f"  {style(glyph, colour, 'bold')} {change.address.ljust(width)}  {style(actions, colour)}{recording}"
-    yield f"      {style(change.reason, 'dim')}"
+    recording = f" [{_safe(change.recording_id)}]" if change.recording_id and "start" not in change.actions else ""
+    address = _safe(change.address).ljust(width)
+    yield f"  {style(glyph, colour, 'bold')} {address}  {style(actions, colour)}{recording}"
+    yield f"      {style(_safe(change.reason), 'dim')}"
     for drift in change.drift:
-        yield f"      {drift.describe()}"
+        yield f"      {_safe(drift.describe())}"
 
 
 _EVENT_COLOURS = {
@@ -111,22 +116,22 @@ _EVENT_COLOURS = {
 
 def refresh_lines(events: Iterable[RefreshEvent], style: Style = no_style) -> Iterator[str]:
     for event in events:
-        yield f"{style(event.address, _EVENT_COLOURS.get(event.kind, 'cyan'))}: {event.message}"
+        yield f"{style(_safe(event.address), _EVENT_COLOURS.get(event.kind, 'cyan'))}: {_safe(event.message)}"
 
 
 def outcome_line(outcome: Outcome, style: Style = no_style) -> str:
     """One line per action outcome (apply's output off a terminal)."""
-    action = outcome.action
+    action, address, message = outcome.action, _safe(outcome.address), _safe(outcome.message)
     if outcome.result == "ok":
         verdict = style(_PAST.get(action, action), "green")
-        recording = f" {outcome.recording_id}" if outcome.recording_id else ""
-        status = f" ({outcome.status})" if outcome.status else ""
-        note = f": {outcome.message}" if outcome.message else ""
-        return f"{outcome.address}: {verdict}{recording}{status}{note}"
+        recording = f" {_safe(outcome.recording_id)}" if outcome.recording_id else ""
+        status = f" ({_safe(outcome.status)})" if outcome.status else ""
+        note = f": {message}" if message else ""
+        return f"{address}: {verdict}{recording}{status}{note}"
     if outcome.result == "skipped":
-        return f"{outcome.address}: {style(f'{action} skipped', 'dim')}: {outcome.message}"
+        return f"{address}: {style(f'{action} skipped', 'dim')}: {message}"
     verdict = "outcome UNKNOWN" if outcome.result == "uncertain" else "FAILED"
-    return f"{outcome.address}: {style(f'{action} {verdict}', 'red', 'bold')}: {outcome.message}"
+    return f"{address}: {style(f'{action} {verdict}', 'red', 'bold')}: {message}"
 
 
 def apply_summary_line(counts: dict[str, int], failed: int, skipped: int, style: Style = no_style) -> str:

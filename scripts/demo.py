@@ -33,6 +33,8 @@ def main() -> int:
             "CLOUDFLARE_API_TOKEN": TOKEN,
             "CLOUDFLARE_ACCOUNT_ID": "023e105f4ecef8ad9ca31a8372d0c353",
             "REALTIMEKIT_APP_ID": "demo-app",
+            # The emulator is on this machine: a proxy of the environment could not reach it.
+            **{name: ",".join(filter(None, (os.environ.get(name), "127.0.0.1"))) for name in ("NO_PROXY", "no_proxy")},
         }
         note(f"A RealtimeKit emulator is serving {server.url}; the configuration is {EXAMPLE.relative_to(REPO)}.")
         steps = [
@@ -53,9 +55,10 @@ def main() -> int:
             f"{base}/__emulator/recordings/{recording_id}",
             data=json.dumps({"status": "ERRORED"}).encode(),
             method="PUT",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
         )
-        urllib.request.urlopen(request, timeout=10).close()
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the emulator is on this machine
+        direct.open(request, timeout=10).close()
 
         for step in [("plan",), ("apply", "--auto-approve"), ("state", "list")]:
             run(step, env)

@@ -39,6 +39,7 @@ from state._json import (
     entry_from,
     expected,
     is_plain_id,
+    is_shallow,
     is_time,
     load,
     pending_document,
@@ -165,6 +166,7 @@ def _recordings(raw: object) -> dict[str, RecordingEntry]:
                 and is_plain_id(recording_id)
                 and type(status) is str
                 and type(fields) is dict
+                and is_shallow(fields)
                 and (digest is None or type(digest) is str)
                 and (invoked is None or (type(invoked) is str and is_time(invoked)))
                 and type(updated_at) is str

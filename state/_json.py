@@ -8,6 +8,7 @@ string, found the number 7`); the reader of each file turns it into the error th
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -27,6 +28,7 @@ __all__ = [
     "expected",
     "id_at",
     "is_plain_id",
+    "is_shallow",
     "is_time",
     "load",
     "optional_text_at",
@@ -46,6 +48,9 @@ _PENDING_KEYS = frozenset({"meeting_id", "time", "fields", "sensitive_digest", "
 _PENDING_KEYS_V1 = _PENDING_KEYS - {"api_time"}
 _SUSPECT_KEYS = frozenset({"address", "meeting_id", "api_time", "fields", "sensitive_digest"})
 _BINDING_KEYS = frozenset({"account_id", "app_id", "api"})
+# Start fields nest 4 deep at most (video_config.watermark.size.width): anything far deeper is refused on reading,
+# before code that walks them by recursion (comparing, encoding) meets it.
+MAX_FIELDS_DEPTH = 16
 # Recording and meeting ids end up in the API's URL paths: a state file must not smuggle in `..` or a `/`.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
@@ -131,13 +136,39 @@ def load(data: bytes) -> Any:
     if not text.strip():
         raise ShapeError("empty")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_finite, parse_constant=_not_a_number)
+    except RecursionError:
+        raise ShapeError("not valid JSON: nested far too deeply") from None
     except json.JSONDecodeError as error:
         if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
             raise ShapeError(
                 f"it stops in the middle of the document, at line {text.count(chr(10)) + 1} (truncated?)"
             ) from None
         raise ShapeError(f"not valid JSON (line {error.lineno} column {error.colno}: {error.msg})") from None
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999: it would be written back as Infinity, which is not JSON
+        raise ShapeError(f"not valid JSON: the number {text} is out of range")
+    return number
+
+
+def _not_a_number(name: str) -> float:
+    raise ShapeError(f"not valid JSON: {name} is not a JSON number")  # NaN and Infinity, which json accepts
+
+
+def is_shallow(fields: dict[str, Any]) -> bool:
+    """Whether `fields` nests at most `MAX_FIELDS_DEPTH` objects and arrays deep (found without recursion)."""
+    stack: list[tuple[Any, int]] = [(fields, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_FIELDS_DEPTH:
+            return False
+        for child in value.values() if type(value) is dict else value:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return True
 
 
 def check_keys(raw: object, keys: frozenset[str], where: str) -> dict[str, Any]:
@@ -193,6 +224,8 @@ def _fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
     fields = raw["fields"]
     if type(fields) is not dict:
         raise expected(f"{where}.fields", "an object", fields)
+    if not is_shallow(fields):
+        raise ShapeError(f"{where}.fields: expected start fields, found objects nested over {MAX_FIELDS_DEPTH} deep")
     return fields
 
 

@@ -154,7 +154,8 @@ class Workspace:
 
     def inspect(self, method: str, route: str, body: Any = None) -> Any:
         base = self.server.url.removesuffix("/client/v4")
-        response = httpx.request(method, f"{base}/__emulator/{route}", json=body, timeout=10)
+        headers = {"Authorization": f"Bearer {self.server.emulator.token}"}
+        response = httpx.request(method, f"{base}/__emulator/{route}", json=body, headers=headers, timeout=10)
         response.raise_for_status()
         return response.json()
 

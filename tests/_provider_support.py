@@ -55,4 +55,5 @@ def call(
 def inspect(server: EmulatorServer, method: str, route: str, body: Any = None) -> httpx.Response:
     """A request to the emulator's /__emulator/ routes."""
     base = server.url.removesuffix("/client/v4")
-    return _HTTP.request(method, f"{base}/__emulator/{route}", json=body)
+    headers = {"Authorization": f"Bearer {server.emulator.token}"}
+    return _HTTP.request(method, f"{base}/__emulator/{route}", json=body, headers=headers)

@@ -115,6 +115,10 @@ def run_round(workspace: Workspace, rng: random.Random, meetings: int) -> Counte
             elif disturbance == "foreign":
                 workspace.start_elsewhere(meeting_id(rng.randrange(meetings)))
                 done["foreign recordings started"] += 1
+        else:
+            if disturbance == "foreign":  # the apply was quicker than the instant: a person's recording after it
+                workspace.start_elsewhere(meeting_id(rng.randrange(meetings)))
+                done["foreign recordings started"] += 1
         for running in (process, second):
             if running is not None:
                 running.wait(timeout=120)

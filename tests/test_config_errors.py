@@ -191,3 +191,32 @@ def test_sensitive_values_are_never_quoted_back(tmp_path: Path, storage: str) ->
 )
 def test_key_lines_are_found_in_every_toml_layout(source: str, keys: tuple[str | int, ...], line: int | None) -> None:
     assert KeyLines(source).line_of(keys) == line
+
+
+def test_no_repr_of_the_configuration_shows_a_secret(tmp_path: Path) -> None:
+    from reconciler.config._merge import merge_sources
+    from reconciler.config._read import read_source
+
+    secret, stream_key = "aws-secret-repr-81f2", "stream-key-repr-0c9d"
+    path = tmp_path / "recordings.toml"
+    path.write_text(
+        f'[defaults]\nrtmp_out_config = {{ rtmp_url = "rtmps://live.example.com/app/${{env:KEY}}" }}\n'
+        f'[meetings.a]\nid = "{MEETING_ID}"\n[meetings.a.recordings.main]\n'
+        'storage_config = { type = "aws", bucket = "b", region = "r", access_key = "AKIA", secret = "${env:SK}" }\n',
+        encoding="utf-8",
+    )
+    env = {"SK": secret, "KEY": stream_key}
+    config = load_config(path, env)
+    recording = config.recordings["a.main"]
+    assert recording.body["storage_config"]["secret"] == secret  # the start body does hold it
+    source = read_source(path, env, [])
+    assert source is not None
+    merged = merge_sources([source], [])
+    shown = [repr(config), str(config), repr(recording), f"{recording}", repr(source), repr(merged)]
+    for text in shown:
+        assert secret not in text
+        assert stream_key not in text
+    assert repr(recording) == (
+        f"DesiredRecording(address='a.main', meeting_id='{MEETING_ID}', status='recording', fields={{'rtmp_out_config':"
+        " {}, 'storage_config': {'type': 'aws', 'bucket': 'b', 'region': 'r'}}, secrets=<3 hidden>)"
+    )

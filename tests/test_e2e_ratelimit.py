@@ -19,9 +19,10 @@ def test_apply_under_the_servers_limit_starts_everything_with_few_429s(workspace
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(workspace.recordings()) == 40
     assert len(workspace.state_ids()) == 40
-    # Only the first second's burst meets the server's window (with the access check before it); after the first 429
-    # every call waits out its retry-after, then the calls resume one interval apart.
-    assert workspace.counters()["rate_limited"] <= 4
+    # --rate equals the server's limit: each second after a pause holds exactly 10 requests, and whether the next
+    # one lands a millisecond before the window ends (a 429, then a 1 s pause) is timing noise: one per cycle at
+    # most, four cycles in 40 starts, plus the burst's.
+    assert workspace.counters()["rate_limited"] <= 5
 
 
 def test_measured_rate_stays_within_ten_percent_of_rate(workspace: Workspace) -> None:

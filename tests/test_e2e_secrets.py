@@ -118,3 +118,46 @@ def test_literal_secret_warns_without_showing_it(workspace: Workspace, tmp_path:
     assert result.returncode == 0
     assert "Warning" in result.stderr
     assert literal not in result.stdout + result.stderr
+
+
+SECRET = "ZZSTREAMKEY-4b7e19d2"  # what the environment gives, resolved into the configuration
+LITERAL_NUMBER = "987654321987"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("table", "path"),
+    [
+        ('rtmp_out_config = "rtmps://live.example.com/app/${env:S_KEY}"', "rtmp_out_config"),
+        ('storage_config = "${env:S_KEY}"', "storage_config"),
+        ('storage_config = ["${env:S_KEY}"]', "storage_config"),
+        ('rtmp_out_config = { rtmp_url = "http://live.example.com/app/${env:S_KEY}" }', "rtmp_out_config.rtmp_url"),
+        (
+            'storage_config = { type = "aws", bucket = "b", region = "r", access_key = "${env:S_KEY}", '
+            'port = "${env:S_KEY}" }',
+            "storage_config.port",
+        ),
+        ('storage_config = { type = "${env:S_KEY}", access_key = "a", region = "r" }', "storage_config.type"),
+        (f'storage_config = {{ type = "aws", access_key = "a", region = "r", secret = {LITERAL_NUMBER} }}', "secret"),
+    ],
+    ids=["rtmp-as-string", "storage-as-string", "storage-as-array", "bad-rtmp-url", "port", "type", "number"],
+)
+@pytest.mark.parametrize("where", ["recording", "defaults"])
+def test_a_secret_in_an_invalid_sensitive_table_is_never_printed(
+    workspace: Workspace, table: str, path: str, where: str
+) -> None:
+    recording = f'[meetings.a]\nid = "{meeting_id(1)}"\n[meetings.a.recordings.main]\nmax_seconds = 3600\n'
+    if where == "defaults":
+        workspace.write_config(f"[defaults]\n{table}\n\n{recording}")
+    else:
+        workspace.write_config(f"{recording}{table}\n")
+    workspace.env["S_KEY"] = SECRET
+    for command in (("validate",), ("validate", "--json"), ("plan",), ("plan", "--json"), ("apply", "--auto-approve")):
+        result = workspace.run(*command)
+        assert result.returncode == 1, (command, result.stderr)
+        shown = result.stdout + result.stderr
+        assert SECRET not in shown, (command, shown)
+        assert LITERAL_NUMBER not in shown, (command, shown)
+        assert path in shown  # the problem is still named
+        assert "value hidden: it is sensitive" in shown or "found a table" in shown or "found an array" in shown
+    assert workspace.recordings() == []

@@ -412,6 +412,44 @@ def test_inspection_routes(server: EmulatorServer) -> None:
     assert inspect(server, "POST", "advance", {"seconds": "soon"}).status_code == 400
 
 
+def test_the_inspection_routes_need_the_emulators_token(server: EmulatorServer) -> None:
+    start(server, storage_config={"type": "aws", "access_key": "AKIASECRET", "region": "us-east-1"})
+    where = server.url.removesuffix("/client/v4") + "/__emulator/recordings"
+    for headers in ({}, {"Authorization": "Bearer some-other-token"}, {"Authorization": TOKEN}):
+        response = httpx.get(where, headers=headers)
+        assert response.status_code == 401
+        assert "AKIASECRET" not in response.text
+        assert "emulator's token" in response.json()["error"]["message"]
+    assert httpx.post(where.removesuffix("recordings") + "reset", headers={}).status_code == 401
+    assert inspect(server, "GET", "recordings").status_code == 200  # with the token
+    assert len(server.emulator.recordings()) == 1  # the refused reset did nothing
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:{port}", "127.0.0.1:1", "", "localhost.evil"])
+@pytest.mark.parametrize("route", ["/__emulator/recordings", "/client/v4/accounts/a/realtime/kit/b/recordings"])
+def test_a_host_that_is_not_loopback_is_refused_with_421(server: EmulatorServer, host: str, route: str) -> None:
+    """What a page of another site reaching the emulator through DNS rebinding sends: its own name in `Host`."""
+    start(server, storage_config={"type": "aws", "access_key": "AKIASECRET", "region": "us-east-1"})
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:  # raw: httpx would not send an empty Host
+        sock.sendall(
+            f"GET {route} HTTP/1.1\r\nHost: {host.format(port=server.port)}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := sock.recv(65536):  # the emulator closes the connection after a 421
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 421 Misdirected Request\r\n"), answer[:80]
+    assert b"AKIASECRET" not in answer
+    assert b"answers only requests addressed to 127.0.0.1" in answer
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]"])
+def test_loopback_names_with_the_port_are_served(server: EmulatorServer, name: str) -> None:
+    headers = {"Host": f"{name}:{server.port}", "Authorization": f"Bearer {TOKEN}"}
+    response = httpx.get(f"http://127.0.0.1:{server.port}/__emulator/counters", headers=headers)
+    assert response.status_code == 200, response.text
+
+
 def test_unknown_routes_and_methods(server: EmulatorServer) -> None:
     assert call(server, "GET", "/a/b").status_code == 404
     assert call(server, "DELETE", "").status_code == 405

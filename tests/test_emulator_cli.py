@@ -81,28 +81,59 @@ def test_it_announces_the_url_and_token_serves_and_stops_on_sigterm() -> None:
         assert "Stopped after 2 API requests; 1 recordings created." in rest
 
 
+def own_token(running: Running) -> str:
+    match = re.fullmatch(r"export CLOUDFLARE_BASE_URL=\S+ CLOUDFLARE_API_TOKEN=(emulator-[0-9a-f]{16})", running.export)
+    assert match, running.export
+    return match[1]
+
+
 def test_ctrl_c_stops_it_with_exit_0() -> None:
     with emulator() as running:
-        assert "CLOUDFLARE_API_TOKEN=emulator-token" in running.export
+        own_token(running)
         code, _, err = running.stop(signal.SIGINT)
         assert code == 0, err
         assert "Traceback" not in err
 
 
-def test_a_token_from_the_environment_is_accepted_but_never_printed() -> None:
-    token = "real-looking-token-91c3"
-    with emulator(env={"CLOUDFLARE_API_TOKEN": token}) as running:
-        assert running.export == f"export CLOUDFLARE_BASE_URL={running.url}"
+@pytest.mark.e2e
+def test_it_accepts_only_its_own_token_never_the_environments() -> None:
+    real = "real-looking-token-91c3"
+    with emulator(env={"CLOUDFLARE_API_TOKEN": real}) as running:
+        token = own_token(running)  # a random one, made for this run
+        assert "accepts only this token" in running.lines.get(timeout=10)
         url = f"{running.url}/accounts/a/realtime/kit/b/recordings"
-        assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        inspection = running.url.removesuffix("/client/v4") + "/__emulator/recordings"
+        for where in (url, inspection):
+            assert httpx.get(where, headers={"Authorization": f"Bearer {real}"}).status_code == 401
+            assert httpx.get(where, headers={"Authorization": f"Bearer {token}"}).status_code == 200
         _, rest, err = running.stop(signal.SIGTERM)
-        assert token not in rest + err + running.export
+        assert real not in rest + err + running.export
+
+
+@pytest.mark.e2e
+def test_another_token_is_printed_fresh_for_each_run() -> None:
+    with emulator() as first, emulator() as second:
+        assert own_token(first) != own_token(second)
+
+
+@pytest.mark.e2e
+def test_a_host_that_is_not_loopback_is_warned_about() -> None:
+    # 203.0.113.7 (a documentation address) is not on this machine: the bind fails, after the warning.
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--host", "203.0.113.7"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert "Warning: --host 203.0.113.7 is not a loopback address" in result.stderr
+    assert result.returncode == 1
 
 
 def test_faults_from_flags_are_injected() -> None:
     with emulator("--faults", "5xx-before=1") as running:
         url = f"{running.url}/accounts/a/realtime/kit/b/recordings"
-        assert httpx.get(url, headers={"Authorization": "Bearer emulator-token"}).status_code == 502
+        assert httpx.get(url, headers={"Authorization": f"Bearer {own_token(running)}"}).status_code == 502
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""Hostile input, property-based: random and mutated TOML, state and journal files fed to `validate`, `plan`,
-`state list` and `show`. Every run ends with exit 0 or 1 and a message, never a traceback, and a run that fails
-leaves the state files exactly as they were.
+"""Hostile input, property-based: random, mutated and deeply nested TOML, state and journal files fed to
+`validate`, `plan`, `state list` and `show`, and API answers of any shape (random, mutated, numbers JSON has not
+got, nested 100,000 deep) fed to `plan` by a server on 127.0.0.1. Every run ends with exit 0 or 1 and a message,
+never a traceback, and a run that fails leaves the state files exactly as they were.
 
 The CLI runs in-process (`reconciler.cli.main`) so that hypothesis can try hundreds of inputs; the end-to-end
 tests cover the same commands as subprocesses.
@@ -11,9 +12,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
+import os
+import re
+import socket
 import tempfile
+from collections.abc import Iterator
+from email.utils import formatdate
 from pathlib import Path
+from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +30,7 @@ from reconciler.cli import main
 from state import FileStateStore, IntentRecord, PutRecord, RecordingEntry, State
 
 from _e2e import EXAMPLES
+from _net import Received, Server
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 BASE_CONFIG = (EXAMPLES / "lifecycle.toml").read_text(encoding="utf-8")
@@ -185,3 +195,183 @@ def test_random_and_truncated_journal(data: st.DataObject) -> None:
             damaged = data.draw(mutated(journal.decode())).encode(errors="surrogatepass")
         store.journal_path.write_bytes(damaged)
         check_state_input(folder, must_fail=False)
+
+
+# --- deeply nested files -------------------------------------------------------------------------------------------
+
+OPENERS = {"array": ("[", "]"), "object": ('{"a":', "}"), "inline-table": ("{a=", "}")}
+
+
+@st.composite
+def nested(draw: st.DrawFn, kinds: tuple[str, ...]) -> str:
+    depth = draw(st.one_of(st.integers(1, 600), st.integers(600, 100_000)))
+    opener, closer = OPENERS[draw(st.sampled_from(kinds))]
+    return opener * depth + "1" + closer * depth
+
+
+@SETTINGS
+@given(nested(("array", "object")))
+def test_a_deeply_nested_state_is_refused_naming_the_file(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "recordings.state.json").write_text(text, encoding="utf-8")
+        check_state_input(folder, must_fail=True)
+
+
+@SETTINGS
+@given(st.data())
+def test_deeply_nested_start_fields_in_a_state_are_refused(data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = valid_state(folder)
+        document = store.path.read_text(encoding="utf-8")
+        deep = data.draw(nested(("array", "object")))
+        store.path.write_text(document.replace('{"max_seconds":3600}', '{"max_seconds":' + deep + "}"), "utf-8")
+        depth = deep.count("[") + deep.count("{")
+        check_state_input(folder, must_fail=1 + depth > 16)  # `fields` is one level, and 16 are allowed
+
+
+@SETTINGS
+@given(st.data())
+def test_a_deeply_nested_configuration_is_refused_naming_the_file(data: st.DataObject) -> None:
+    depth = data.draw(st.one_of(st.integers(1, 600), st.integers(600, 100_000)))
+    shape = data.draw(st.sampled_from(["value", "table-header", "defaults"]))
+    if shape == "value":
+        text = f"a = {data.draw(nested(('array', 'inline-table')))}\n"
+    elif shape == "table-header":
+        text = f"[{'.'.join(['a'] * depth)}]\n"
+    else:
+        text = f"{BASE_CONFIG}\n[defaults.video_config{'.a' * depth}]\nb = 1\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "recordings.toml"
+        config.write_text(text, encoding="utf-8")
+        code, stdout, stderr = run("validate", "-c", str(config))
+        assert_clean_exit(code, stdout, stderr)
+        assert code == 1
+        assert "recordings.toml" in stderr
+
+
+@pytest.mark.parametrize("kind", ["array", "object"])
+def test_a_state_nested_100000_deep_is_refused_naming_the_file(kind: str) -> None:
+    opener, closer = OPENERS[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "recordings.state.json").write_text(opener * 100_000 + "1" + closer * 100_000, encoding="utf-8")
+        check_state_input(folder, must_fail=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * 100_000 + "]" * 100_000,
+        "a = " + "{a=" * 100_000 + "1" + "}" * 100_000,
+        "[" + "a." * 99_999 + "a]",
+    ],
+    ids=["array", "inline-table", "table-header"],
+)
+def test_a_configuration_nested_100000_deep_is_refused_naming_the_file(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "recordings.toml"
+        config.write_text(text, encoding="utf-8")
+        for command in (("validate", "-c", str(config)), ("plan", "--no-refresh", "-c", str(config))):
+            code, stdout, stderr = run(*command)
+            assert_clean_exit(code, stdout, stderr)
+            assert code == 1
+            assert f"{config}: tables or arrays nested more than 32 deep" in stderr
+
+
+# --- API answers ---------------------------------------------------------------------------------------------------
+
+VALID_PAGE = json.dumps(
+    {
+        "success": True,
+        "data": [
+            {
+                "id": "8a0c1f6e-1d2b-4c3a-9e8f-7a6b5c4d3e2f",
+                "status": "RECORDING",
+                "invoked_time": "2026-11-01T00:00:00.000Z",
+                "meeting": {"id": MEETING},
+            }
+        ],
+        "paging": {"total_count": 1, "start_offset": 1, "end_offset": 1},
+    }
+)
+VALID_RECORDING = json.dumps(
+    {
+        "success": True,
+        "data": {
+            "id": "8a0c1f6e-1d2b-4c3a-9e8f-7a6b5c4d3e2f",
+            "status": "RECORDING",
+            "invoked_time": "2026-11-01T00:00:00.000Z",
+        },
+    }
+)
+SPECIAL_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "1" * 5000]
+
+
+@st.composite
+def answers(draw: st.DrawFn) -> tuple[int, bytes]:
+    """An API answer: a status the client does not retry, and a body that is random, mutated, full of numbers JSON
+    has not got, or nested very deep."""
+    status = draw(st.sampled_from([200, 200, 200, 400, 401, 403, 404, 409, 422]))
+    kind = draw(st.sampled_from(["random", "mutated", "number", "nested"]))
+    if kind == "random":
+        body = draw(st.binary(max_size=300))
+    elif kind == "mutated":
+        body = draw(mutated(draw(st.sampled_from([VALID_PAGE, VALID_RECORDING])))).encode(errors="surrogatepass")
+    elif kind == "number":
+        text = draw(st.sampled_from([VALID_PAGE, VALID_RECORDING]))
+        numbers = [match.start() for match in re.finditer(r"(?<=[:\[,])\d+", text)]
+        at = draw(st.sampled_from(numbers))
+        end = re.match(r"\d+", text[at:])
+        assert end is not None
+        body = (text[:at] + draw(st.sampled_from(SPECIAL_NUMBERS)) + text[at + end.end() :]).encode()
+    else:
+        deep = draw(nested(("array", "object")))
+        body = ('{"success":true,"data":' + deep + ',"paging":{"total_count":1,"end_offset":1}}').encode()
+    return status, body
+
+
+class HostileApi:
+    """A server on 127.0.0.1 that gives every request the answer of the example being tried."""
+
+    def __init__(self) -> None:
+        self.answer: tuple[int, bytes] = (200, b"{}")
+        self.server = Server(self._conversation)
+
+    def _conversation(self, sock: socket.socket, received: Received) -> bool:
+        status, body = self.answer
+        head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\nDate: {formatdate(usegmt=True)}\r\n\r\n"
+        sock.sendall(head.encode() + body)
+        return True
+
+
+@pytest.fixture(scope="module")
+def hostile_api() -> Iterator[HostileApi]:
+    api = HostileApi()
+    try:
+        yield api
+    finally:
+        api.server.close()
+
+
+@SETTINGS
+@given(answers())
+def test_api_answers_of_any_shape_end_with_a_message_and_change_nothing_on_failure(
+    hostile_api: HostileApi, answer: tuple[int, bytes]
+) -> None:
+    hostile_api.answer = answer
+    environment = {
+        "CLOUDFLARE_BASE_URL": f"http://127.0.0.1:{hostile_api.server.port}/client/v4",
+        "CLOUDFLARE_API_TOKEN": "hostile-test-token",
+    }
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, environment):
+        folder = Path(tmp)
+        (folder / "recordings.toml").write_text(BASE_CONFIG, encoding="utf-8")
+        valid_state(folder)
+        before = fingerprint(folder)
+        config, state = str(folder / "recordings.toml"), str(folder / "recordings.state.json")
+        code, stdout, stderr = run("plan", "--http-timeout", "5", "-c", config, "--state", state)
+        assert_clean_exit(code, stdout, stderr)
+        if code == 1:
+            assert fingerprint(folder) == before

@@ -180,6 +180,6 @@ def test_the_installed_command_plans_and_applies_against_its_emulator(
     run([venv / "reconciler", "apply", "--auto-approve"], cwd=work, env=env, timeout=60)
     state = json.loads((work / "recordings.state.json").read_text(encoding="utf-8"))
     inspect = base_url.removesuffix("/client/v4") + "/__emulator/recordings"
-    [created] = httpx.get(inspect, timeout=10).json()["recordings"]
+    [created] = httpx.get(inspect, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()["recordings"]
     assert state["recordings"]["standup.default"]["recording_id"] == created["id"]
     assert created["meeting_id"] == "5c0a4b4e-3f8e-4a55-9d4b-0c7f3b2a9e11"

@@ -33,7 +33,11 @@ that ignores its filters, and a requests-per-second limit. Probabilistic ones ar
 `seed`; scripted ones are queued ("the next start gets drop-after") and make tests deterministic. Recording ids are
 drawn from `seed` too, and are random without one.
 
-Inspection routes (no token, never counted, never faulted; also callable in-process on `server.emulator`):
+Every request must name the emulator by a loopback name in `Host` (127.0.0.1, localhost or [::1], with its port):
+any other gets 421, which defeats DNS rebinding from a web page.
+
+Inspection routes (the emulator's token required, as for the API; never counted, never faulted; also callable
+in-process on `server.emulator`):
 
     GET    /__emulator/recordings          everything created, with the exact body each start received
     POST   /__emulator/recordings          {"account_id", "app_id", "meeting_id", "reason": "API_CALL", "caller":
@@ -56,7 +60,16 @@ from __future__ import annotations
 
 from providers.emulator._app import Emulator
 from providers.emulator._faults import FAULT_KINDS, ROUTES, FaultConfig
-from providers.emulator._server import DEFAULT_TOKEN, EmulatorServer
+from providers.emulator._server import DEFAULT_TOKEN, EmulatorServer, is_loopback
 from providers.emulator._validation import MAX_PER_PAGE
 
-__all__ = ["DEFAULT_TOKEN", "FAULT_KINDS", "MAX_PER_PAGE", "ROUTES", "Emulator", "EmulatorServer", "FaultConfig"]
+__all__ = [
+    "DEFAULT_TOKEN",
+    "FAULT_KINDS",
+    "MAX_PER_PAGE",
+    "ROUTES",
+    "Emulator",
+    "EmulatorServer",
+    "FaultConfig",
+    "is_loopback",
+]

@@ -182,6 +182,9 @@ class Emulator:
         """Answer one request; None means: close the connection without answering."""
         url = urlsplit(target)
         if url.path.startswith("/__emulator/"):
+            # They hand out every start body, secrets included: the emulator's own token, and nothing else.
+            if not self._authorized(authorization):
+                return error(401, "the /__emulator/ routes need the emulator's token: Authorization: Bearer <token>")
             return inspect(self, method, url.path, body)
         match = _API.fullmatch(url.path)
         if match is None:
@@ -217,8 +220,7 @@ class Emulator:
             return gateway_error(429, 971, message, (("Retry-After", retry_after),))
         if fault == "5xx-before":
             return error(502, "Bad gateway (injected by the emulator: nothing was done)")
-        expected = f"Bearer {self.token}".encode()
-        if authorization is None or not hmac.compare_digest(authorization.encode(), expected):
+        if not self._authorized(authorization):
             return gateway_error(401, 10000, "Authentication error")
         if self._apps is not None and scope[1] not in self._apps:
             return error(404, f"App {scope[1]} not found")
@@ -228,6 +230,10 @@ class Emulator:
         if fault == "drop-after":
             return None
         return reply
+
+    def _authorized(self, authorization: str | None) -> bool:
+        expected = f"Bearer {self.token}".encode()
+        return authorization is not None and hmac.compare_digest(authorization.encode(errors="replace"), expected)
 
     def _route(
         self, route: str, scope: tuple[str, str], target: str, query: str, body: bytes, *, unfiltered: bool = False

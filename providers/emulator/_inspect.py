@@ -1,7 +1,8 @@
 """The `/__emulator/...` routes: read what was created and the counters, steer statuses, faults and time.
 
-They need no token, are never counted and never meet a fault. Answers are plain JSON (no envelope); errors use
-the API's error envelope.
+They need the emulator's own token (`Authorization: Bearer <token>`), as the API routes do: they hand out every
+start body, secrets included. They are never counted and never meet a fault. Answers are plain JSON (no
+envelope); errors use the API's error envelope.
 """
 
 from __future__ import annotations

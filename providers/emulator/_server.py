@@ -2,11 +2,16 @@
 
 Built for speed under keep-alive (design §8): `TCP_NODELAY` on every accepted socket and each answer (status line,
 headers and body) written with ONE send, so no request waits on Nagle's algorithm and a delayed ACK (~40 ms).
+
+It answers only requests addressed to it by a loopback name: a `Host` header other than 127.0.0.1, localhost or
+[::1] with its port gets 421. A web page cannot then reach it through DNS rebinding (a name of the page's site
+made to resolve to 127.0.0.1 still arrives with that name in `Host`), whatever the browser allows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import logging
 import socket
@@ -23,11 +28,21 @@ from providers.emulator._app import Emulator
 from providers.emulator._faults import FaultConfig
 from providers.emulator._reply import Reply, error
 
-__all__ = ["DEFAULT_TOKEN", "EmulatorServer"]
+__all__ = ["DEFAULT_TOKEN", "EmulatorServer", "is_loopback"]
 
-DEFAULT_TOKEN = "emulator-token"  # noqa: S105  # not a secret: the emulator holds nothing worth protecting
+DEFAULT_TOKEN = "emulator-token"  # noqa: S105  # for tests; `reconciler emulator` makes a random one
 _MAX_BODY = 1 << 20
 logger = logging.getLogger("providers.emulator")  # unconfigured, Python's last-resort handler shows it on stderr
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or `localhost`) is this machine's loopback interface."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -61,6 +76,17 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: one line per request would cost more than the request."""
 
     def _answer(self, method: str) -> None:
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host not in self.server.loopback_hosts:
+            self.close_connection = True
+            self._write(
+                error(
+                    421,
+                    f"this emulator answers only requests addressed to {self.server.loopback_hosts[0]} (or localhost, "
+                    f"[::1]), not to Host {host[:100]!r}",
+                )
+            )
+            return
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             self._write(error(411, "Send a Content-Length, not a chunked body"))
@@ -112,6 +138,12 @@ class _HTTPServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+        port = self.server_address[1]
+        names = ["127.0.0.1", "localhost", "[::1]"]
+        if is_loopback(address[0]) and address[0] not in ("127.0.0.1", "::1"):  # 127.0.0.2, say
+            names.insert(0, f"[{address[0]}]" if ":" in address[0] else address[0])
+        # What a client puts in `Host`: the name and the port, or the name alone for port 80.
+        self.loopback_hosts = [f"{name}:{port}" for name in names] + (names if port == 80 else [])
 
     def track(self, connection: socket.socket, *, add: bool) -> None:
         with self._connections_lock:
@@ -152,7 +184,9 @@ class EmulatorServer:
         self._httpd = _HTTPServer((host, port), self.emulator)
         self._thread: threading.Thread | None = None
         self.port = int(self._httpd.server_address[1])
-        self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/client/v4"
+        # The address clients use, which they also put in `Host`: a wildcard bind is reached on the loopback.
+        named = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104  # compared
+        self.url = f"http://{f'[{named}]' if ':' in named else named}:{self.port}/client/v4"
 
     def __repr__(self) -> str:
         return f"EmulatorServer(url={self.url!r})"

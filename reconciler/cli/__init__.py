@@ -22,9 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reconciler.cli._parser import build_parser
 
     args = build_parser().parse_args(argv)
-    if getattr(args, "debug", False):
-        # Retries and waits of the API client, one line each on stderr.
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
+    _show_waits(debug=getattr(args, "debug", False))
     # The one garbage-collection policy of every command. Loading 100,000 recordings builds millions of objects
     # that live to the end and form no cycle: each full collection walks them all again (a third of `plan`'s time
     # at that size). Young objects are still collected as usual, which is where the cycles of a long apply or of
@@ -43,3 +41,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         from reconciler.cli._errors import report
 
         return report(error, debug=getattr(args, "debug", False))
+
+
+class _StderrHandler(logging.Handler):
+    """The API client's waits and retries, one line each on whatever `sys.stderr` is now, as text (`providers` and
+    `state` never print: they log, and this shows it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.debug = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from reconciler._text import escape_controls
+
+        try:
+            text = escape_controls(record.getMessage())
+            prefix = f"{record.name}: " if self.debug else "Warning: " if record.levelno >= logging.WARNING else ""
+            sys.stderr.write(f"{prefix}{text}\n")
+            sys.stderr.flush()
+        except Exception:  # a closed stderr, say: logging must never end a run
+            self.handleError(record)
+
+
+_HANDLER = _StderrHandler()
+
+
+def _show_waits(*, debug: bool) -> None:
+    """Waits of 2 s or more (retries, a rate limit) are WARNINGs, shown always; `--debug` shows every retry."""
+    logger = logging.getLogger("providers")
+    if _HANDLER not in logger.handlers:
+        logger.addHandler(_HANDLER)
+    logger.propagate = False
+    _HANDLER.debug = debug
+    logger.setLevel(logging.INFO if debug else logging.WARNING)

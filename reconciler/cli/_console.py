@@ -1,16 +1,29 @@
-"""Where command output goes: stdout for results, stderr for messages, colour only on a terminal."""
+"""Where command output goes: stdout for results, stderr for messages, colour only on a terminal.
+
+Every line written through the console is shown as text: a control character in it (an escape sequence that
+came from an API answer or a state file, say) is printed as a visible escape (`\\x1b`), whatever the colour
+setting. The only escape sequences that reach the terminal are the console's own colours: `style` marks them
+with a tag made at random when the process starts, which text from outside cannot know, and the writers turn the
+marks into colours after escaping everything else.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from reconciler._text import escape_controls
+
 __all__ = ["Console"]
 
 _STYLES = {"bold": "1", "red": "31", "green": "32", "yellow": "33", "cyan": "36", "dim": "2"}
+_TAG = secrets.token_hex(8)
+_MARK = re.compile(f"\x00{_TAG}:([0-9;]+)\x00")  # what `style` writes around its codes
 
 
 @dataclass
@@ -34,18 +47,33 @@ class Console:
         if not self.color or not styles:
             return text
         codes = ";".join(_STYLES[name] for name in styles)
-        return f"\x1b[{codes}m{text}\x1b[0m"
+        return f"\x00{_TAG}:{codes}\x00{text}\x00{_TAG}:0\x00"  # made colours by `shown`
+
+    def shown(self, text: str) -> str:
+        """`text` as it may reach the terminal: newlines kept, the marks of `style` made colours, every other
+        control character escaped."""
+        if not self.color:
+            return escape_controls(text, keep="\n")
+        parts = _MARK.split(text)  # odd items: the codes of the marks of `style`
+        return "".join(
+            f"\x1b[{part}m" if index % 2 else escape_controls(part, keep="\n") for index, part in enumerate(parts)
+        )
 
     def print(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        self.out.write(self.shown(text) + "\n")
 
     def json(self, document: Any) -> None:
-        """One JSON document (or one NDJSON line) on stdout."""
+        """One JSON document (or one NDJSON line) on stdout (JSON escapes every control character itself)."""
         self.out.write(json.dumps(document, separators=(",", ":"), sort_keys=False) + "\n")
         self.out.flush()
 
+    def message(self, text: str) -> None:
+        """A line on stderr."""
+        self.err.write(self.shown(text) + "\n")
+        self.err.flush()
+
     def warn(self, text: str) -> None:
-        self.err.write(self.style("Warning: ", "yellow", "bold") + text + "\n")
+        self.message(self.style("Warning: ", "yellow", "bold") + text)
 
     def error(self, text: str) -> None:
-        self.err.write(self.style("Error: ", "red", "bold") + text + "\n")
+        self.message(self.style("Error: ", "red", "bold") + text)

@@ -27,16 +27,16 @@ __all__ = ["binding", "configured_store", "load", "open_client", "settle_bound"]
 
 def load(args: argparse.Namespace) -> Config:
     """The validated configuration named by `-c`; warnings go to stderr."""
-    import sys
-
+    from reconciler.cli._console import Console
     from reconciler.config import load_config
 
     path = config_path(args.config)
     if not path.exists():
         raise UsageError(f"configuration {path} not found; pass -c PATH (a .toml file or a folder of them)")
     config = load_config(path, os.environ)
+    console = Console.from_args(args.no_color)
     for warning in config.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        console.warn(warning)
     return config
 
 

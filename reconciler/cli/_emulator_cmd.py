@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
+import secrets
 import signal
 import threading
 from types import FrameType
@@ -16,11 +16,12 @@ __all__ = ["run_emulator"]
 
 
 def run_emulator(args: argparse.Namespace) -> int:
-    from providers.emulator import DEFAULT_TOKEN, EmulatorServer, FaultConfig
+    from providers.emulator import EmulatorServer, FaultConfig, is_loopback
 
     console = Console.from_args(args.no_color)
-    token_from_env = args.token is None and bool(os.environ.get("CLOUDFLARE_API_TOKEN"))
-    token = args.token or os.environ.get("CLOUDFLARE_API_TOKEN") or DEFAULT_TOKEN
+    # Its own token, never the environment's: a real CLOUDFLARE_API_TOKEN accepted here would let a real
+    # configuration, secrets and all, be applied to a local test double by mistake.
+    token = args.token or f"emulator-{secrets.token_hex(8)}"
     faults = FaultConfig(
         rates=fault_rates(args.faults, args.fault_rate),
         latency=args.latency,
@@ -32,6 +33,12 @@ def run_emulator(args: argparse.Namespace) -> int:
         raise UsageError(f"--port: expected 0 to 65535, found {args.port}")
     if not math.isfinite(args.clock_offset):
         raise UsageError(f"--clock-offset: expected a number of seconds, found {args.clock_offset}")
+    if not is_loopback(args.host):
+        console.warn(
+            f"--host {args.host} is not a loopback address: other machines can connect to the emulator. It still "
+            "answers only requests addressed to 127.0.0.1, localhost or [::1] (421 otherwise) and carrying its "
+            "token; keep it on 127.0.0.1 unless you tunnel to it."
+        )
     try:
         server = EmulatorServer(
             args.host,
@@ -55,11 +62,11 @@ def run_emulator(args: argparse.Namespace) -> int:
     server.start()
     try:
         console.print(f"RealtimeKit emulator listening on {console.style(server.url, 'bold')} (Ctrl-C to stop)")
-        # The emulator's own token is no secret; a token taken from the environment may be the user's real one.
-        shown = "" if token_from_env else f" CLOUDFLARE_API_TOKEN={token}"
-        console.print(f"export CLOUDFLARE_BASE_URL={server.url}{shown}")
-        if token_from_env:
-            console.print("# the CLOUDFLARE_API_TOKEN already set in this environment is accepted")
+        console.print(f"export CLOUDFLARE_BASE_URL={server.url} CLOUDFLARE_API_TOKEN={token}")
+        console.print(
+            "# It accepts only this token (not a real one: never point a real configuration at it, its secrets "
+            "would be stored here), on the API and on /__emulator/."
+        )
         console.out.flush()
         while not stopping.wait(0.5):
             pass

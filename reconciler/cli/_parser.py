@@ -72,7 +72,7 @@ def _common(*, config: bool = True, state: bool = True, json: bool = True, lock:
             help="wait this long for the state lock (default: 0, fail at once)",
         )
     parent.add_argument("--no-color", action="store_true", help="no colour (also: env NO_COLOR)")
-    parent.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parent.add_argument("--debug", action="store_true", help="show every retry, and tracebacks of unexpected errors")
     return parent
 
 
@@ -107,7 +107,7 @@ def _api_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         type=_positive_float,
         default=30.0,
-        help="give up waiting for an API answer after this long (default: 30)",
+        help="deadline of each API exchange: connect, send and the whole answer (default: 30)",
     )
 
 
@@ -235,12 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _emulator_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1; requests must still name a loopback host)",
+    )
     parser.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
     parser.add_argument(
         "--token",
         default=None,
-        help="bearer token to accept (default: env CLOUDFLARE_API_TOKEN, else 'emulator-token')",
+        help="the one bearer token to accept (default: a random one, printed at start-up)",
     )
     parser.add_argument(
         "--speed", type=_positive_float, default=1.0, help="how fast statuses advance (2 = twice as fast)"

@@ -38,7 +38,7 @@ class ApplyProgress:
         else:
             if outcome.attempted_and_failed:
                 self._clear()
-                self.console.err.write(outcome_line(outcome, self.console.style) + "\n")
+                self.console.message(outcome_line(outcome, self.console.style))
             self._draw()
 
     def finish(self) -> None:

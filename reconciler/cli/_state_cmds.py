@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler._text import escape_controls
 from reconciler.cli._console import Console
 from reconciler.cli._stores import open_store, state_table
 from reconciler.errors import UsageError
@@ -79,7 +80,9 @@ def run_state_list(args: argparse.Namespace) -> int:
     if not rows:
         console.print("The state has no recordings.")
         return 0
-    table = [("ADDRESS", "MEETING", "RECORDING", "STATUS"), *((a, m, r or "-", s) for a, m, r, s in rows)]
+    # Addresses and statuses are read from the file as they are: shown escaped, one line each.
+    table = [("ADDRESS", "MEETING", "RECORDING", "STATUS")]
+    table += [(escape_controls(a), m, r or "-", escape_controls(s)) for a, m, r, s in rows]
     widths = [max(len(row[column]) for row in table) for column in range(3)]
     for number, (address, meeting, recording, status) in enumerate(table):
         line = f"{address:<{widths[0]}}  {meeting:<{widths[1]}}  {recording:<{widths[2]}}  "

@@ -8,7 +8,6 @@ The commands that only read or edit the state find it without validating the con
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,7 +89,9 @@ def _is_url(flag: str) -> bool:
 
 
 def announce_lock_wait(operation: str) -> OnWait:
-    """What a command says on stderr before it waits for the state lock: who holds it, and until when it waits."""
+    """What a command says on stderr before it waits for the state lock: who holds it, and until when it waits. The
+    holder's name comes from the lock's owner information, so it is written like any outside text (escaped)."""
+    from reconciler.cli._console import Console
 
     def on_wait(holder: LockInfo | None, seconds: float) -> None:
         until = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone().strftime("%H:%M:%S")
@@ -99,9 +100,8 @@ def announce_lock_wait(operation: str) -> OnWait:
             if holder is not None
             else "a process that has not named itself yet"
         )
-        print(
-            f"Waiting for the state lock held by {who}, for {operation}, until {until} (--lock-timeout).",
-            file=sys.stderr,
+        Console.from_args().message(
+            f"Waiting for the state lock held by {who}, for {operation}, until {until} (--lock-timeout)."
         )
 
     return on_wait

@@ -53,12 +53,13 @@ class SourceLocation:
         return f"{self.file}:{self.line}" if self.line else str(self.file)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class DesiredRecording:
     """One declared recording.
 
     `body` is exactly the start request's fields as declared with `[defaults]` merged under them, without
-    `meeting_id` and without the tool's own `status`: the applier sends `{"meeting_id": ..., **body}`.
+    `meeting_id` and without the tool's own `status`: the applier sends `{"meeting_id": ..., **body}`. Its `repr`
+    shows the public fields only, so that no print, log line or traceback can show a secret.
     """
 
     address: str
@@ -68,6 +69,13 @@ class DesiredRecording:
     status: DesiredStatus
     body: Mapping[str, Any]
     location: SourceLocation
+
+    def __repr__(self) -> str:
+        hidden = len(self.sensitive_values())
+        return (
+            f"DesiredRecording(address={self.address!r}, meeting_id={self.meeting_id!r}, status={self.status!r}, "
+            f"fields={self.public_fields()!r}, secrets=<{hidden} hidden>)"
+        )
 
     def public_fields(self) -> dict[str, Any]:
         """`body` without its sensitive values: safe to show, store and compare."""
@@ -109,9 +117,10 @@ class StateTable:
     schema: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Config:
-    """A validated configuration: one file, or every `*.toml` of a folder merged."""
+    """A validated configuration: one file, or every `*.toml` of a folder merged. Its `repr` names the files and
+    counts the recordings (each of which would show only its public fields)."""
 
     files: tuple[Path, ...]
     recordings: Mapping[str, DesiredRecording]
@@ -121,3 +130,9 @@ class Config:
     state: StateTable = field(default_factory=StateTable)
     moved: tuple[Moved, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+
+    def __repr__(self) -> str:
+        return (
+            f"Config(files={[str(file) for file in self.files]!r}, account_id={self.account_id!r}, "
+            f"app_id={self.app_id!r}, meetings={self.meeting_count}, recordings=<{len(self.recordings)}>)"
+        )

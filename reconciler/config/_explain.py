@@ -28,7 +28,8 @@ def from_pydantic(file: Path, error: ErrorDetails) -> Problem:
     kind = error["type"]
     if loc and loc[-1] == "[key]":  # a table key that is not a valid name
         keys: Keys = tuple(loc[:-1])
-        return Problem(file, keys, PATTERN_DESCRIPTIONS[error["ctx"]["pattern"]], describe_value(error["input"]))
+        found = describe_value(error["input"], sensitive=is_sensitive(keys))
+        return Problem(file, keys, PATTERN_DESCRIPTIONS[error["ctx"]["pattern"]], found)
     keys = tuple(loc)
     if kind == "extra_forbidden":
         return _unknown_key(file, keys)

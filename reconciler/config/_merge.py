@@ -22,10 +22,10 @@ from reconciler.config._read import Source
 __all__ = ["Merged", "merge_sources"]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Merged:
     """The files' tables combined, each part with the file it came from (values not yet trusted: a table
-    the models refused is still here, and readers must check types)."""
+    the models refused is still here, and readers must check types). Its `repr` counts: the tables hold secrets."""
 
     provider: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -33,6 +33,10 @@ class Merged:
     defaults_origin: dict[str, Source] = field(default_factory=dict)
     meetings: dict[str, tuple[Source, Any]] = field(default_factory=dict)
     moved: list[tuple[Source, int, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        meetings, defaults, moved = len(self.meetings), len(self.defaults), len(self.moved)
+        return f"Merged(meetings=<{meetings}>, defaults=<{defaults} keys>, moved=<{moved}>)"
 
 
 def merge_sources(sources: Sequence[Source], problems: list[Problem]) -> Merged:

@@ -2,8 +2,8 @@
 
 Every `Problem` names the file, the key path (`meetings.allhands.recordings.landscape.video_config.width`), the
 line, what was expected and what was found, plus a hint ("did you mean 'width'?") when there is one.
-Sensitive values (design §3.4) are never quoted back. (How a pydantic error becomes a `Problem` is in
-`_explain.py`, which the error path alone imports.)
+Values at or under a table that holds secrets (design §3.4) are never quoted back. (How a pydantic error
+becomes a `Problem` is in `_explain.py`, which the error path alone imports.)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ __all__ = ["Keys", "Problem", "describe_value", "did_you_mean", "format_path", "
 Keys = tuple[str | int, ...]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SENSITIVE_TABLES = frozenset(path.partition(".")[0] for path in SENSITIVE_PATHS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +83,34 @@ def format_path(keys: Iterable[str | int]) -> str:
 
 
 def describe_value(value: Any, *, sensitive: bool = False) -> str:
-    """How a TOML value is quoted back in a message (a sensitive one only by its kind)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        if sensitive:
-            return "a string (value hidden: it is sensitive)"
-        return json.dumps(value) if len(value) <= 80 else json.dumps(value[:77] + "...")
-    if isinstance(value, int | float):
-        return "a number (value hidden: it is sensitive)" if sensitive else repr(value)
+    """How a TOML value is quoted back in a message; a sensitive one only by its kind, whatever its type."""
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
+    if sensitive:
+        return f"{_kind(value)} (value hidden: it is sensitive)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value) if len(value) <= 80 else json.dumps(value[:77] + "...")
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return f"a date/time ({value.isoformat()})"
     return type(value).__name__
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return "a date/time"
+    return "a value"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -107,6 +120,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 def is_sensitive(keys: Keys) -> bool:
-    """Whether `keys` ends in a sensitive field (design §3.4), wherever the field is written, or is the state's URL
-    (it may hold a database password)."""
-    return len(keys) >= 2 and (f"{keys[-2]}.{keys[-1]}" in SENSITIVE_PATHS or tuple(keys) == ("state", "url"))
+    """Whether `keys` is at or under a table that holds secrets (design §3.4: `storage_config`, `rtmp_out_config`),
+    wherever it is written. Any value there may be a secret or hold one (`rtmp_out_config = "rtmps://…/KEY"`, a
+    whole table written as one string), so none is quoted back; nor is the state's URL (it may hold a password)."""
+    return any(key in _SENSITIVE_TABLES for key in keys) or tuple(keys[:2]) == ("state", "url")

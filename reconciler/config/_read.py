@@ -22,13 +22,18 @@ from reconciler.config._problems import Keys, Problem, is_sensitive
 if TYPE_CHECKING:
     from reconciler.config._lines import KeyLines
 
-__all__ = ["Source", "read_source"]
+__all__ = ["MAX_DEPTH", "Source", "nested_too_deeply", "read_source"]
+
+# How deep tables and arrays may nest. A configuration needs 7 (meetings.M.recordings.R.video_config.watermark.size);
+# a file nested far deeper is refused before anything walks it (a walk by recursion would overflow).
+MAX_DEPTH = 32
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class Source:
     """A file that parsed: its `document` with references resolved, and which strings came from the env.
-    Two sources are equal only when they are the same object."""
+    Two sources are equal only when they are the same object. Its `repr` is the file's name alone: the document
+    holds the secrets resolved from the environment."""
 
     file: Path
     text: str
@@ -39,6 +44,9 @@ class Source:
 
     def __post_init__(self) -> None:
         self.location = SourceLocation(self.file)
+
+    def __repr__(self) -> str:
+        return f"Source(file={str(self.file)!r})"
 
     def line_of(self, keys: Keys) -> int | None:
         """The line of `keys` (or of its nearest enclosing table) in this file."""
@@ -61,6 +69,9 @@ def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> 
         return None
     try:
         raw = tomli.loads(text)
+    except RecursionError:
+        problems.append(_too_deep(file))
+        return None
     except tomli.TOMLDecodeError as error:
         reason = error.msg
         problems.append(
@@ -74,6 +85,9 @@ def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> 
                 summary=f"TOML syntax error: {reason}",
             )
         )
+        return None
+    if nested_too_deeply(raw):
+        problems.append(_too_deep(file))
         return None
     substitution = substitute_env(raw, env)
     source = Source(file, text, raw, substitution.from_env)
@@ -90,6 +104,24 @@ def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> 
             if tuple(detail["loc"]) not in unresolved
         ]
     return source
+
+
+def nested_too_deeply(document: dict[str, Any]) -> bool:
+    """Whether tables and arrays nest more than `MAX_DEPTH` deep (found without recursion, so at any depth)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        for child in value.values() if type(value) is dict else value:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
+
+
+def _too_deep(file: Path) -> Problem:
+    summary = f"tables or arrays nested more than {MAX_DEPTH} deep (a configuration needs at most 7)"
+    return Problem(file, (), f"at most {MAX_DEPTH} levels of nesting", "deeper nesting", summary=summary)
 
 
 def _env_problems(source: Source, found: list[EnvProblem]) -> list[Problem]:

@@ -17,7 +17,7 @@ import tomli
 from reconciler.config._desired import StateTable
 from reconciler.config._env import substitute_env
 from reconciler.config._problems import Problem
-from reconciler.config._read import Source
+from reconciler.config._read import MAX_DEPTH, Source, nested_too_deeply
 from reconciler.errors import ConfigError
 
 __all__ = ["StateTable", "combine_state_tables", "read_state_table"]
@@ -68,8 +68,12 @@ def read_state_table(files: Iterable[Path], env: Mapping[str, str]) -> StateTabl
         try:
             text = file.read_text(encoding="utf-8")
             document = tomli.loads(text)
-        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
+            if nested_too_deeply(document):
+                raise RecursionError
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError) as error:
             found = getattr(error, "msg", None) or getattr(error, "strerror", None) or str(error)
+            if isinstance(error, RecursionError):
+                found = f"tables or arrays nested more than {MAX_DEPTH} deep"
             problems.append(Problem(file, (), "a TOML file", found, summary=f"cannot read its [state] table: {found}"))
             continue
         table = document.get("state")

@@ -98,6 +98,8 @@ def read_plan_file(path: Path) -> SavedPlan:
         raise PlanFileError(f"plan file {path} not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PlanFileError(f"{path} is not a saved plan: {error}") from None
+    except RecursionError:
+        raise PlanFileError(f"{path} is not a saved plan: it is nested far too deeply") from None
     if not isinstance(document, dict) or document.get("kind") != PLAN_FILE_KIND:
         raise PlanFileError(f"{path} is not a saved plan (made by `reconciler plan --out FILE`)")
     if document.get("format_version") != "1":
