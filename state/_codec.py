@@ -38,6 +38,7 @@ from state._json import (
     entry_document,
     entry_from,
     expected,
+    is_address,
     is_plain_id,
     is_shallow,
     is_time,
@@ -144,8 +145,13 @@ def _check_format(document: object, source: str) -> tuple[dict[str, Any], int]:
 
 
 def _mapping(raw: object, where: str) -> dict[str, Any]:
+    """An object keyed by address; every key an address as the configuration makes them (`meeting.recording`), so
+    that no key read from a file can forge a line of what is printed."""
     if type(raw) is not dict:
         raise expected(where, "an object keyed by address", raw)
+    for address in raw:
+        if not is_address(address):
+            raise ShapeError(f"{where}: expected addresses such as allhands.landscape as keys, found {encode(address)}")
     return raw
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "entry_from",
     "expected",
     "id_at",
+    "is_address",
     "is_plain_id",
     "is_shallow",
     "is_time",
@@ -53,6 +54,7 @@ _BINDING_KEYS = frozenset({"account_id", "app_id", "api"})
 MAX_FIELDS_DEPTH = 16
 # Recording and meeting ids end up in the API's URL paths: a state file must not smuggle in `..` or a `/`.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+_ADDRESS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")  # as the configuration makes them
 
 
 def _plain(value: object) -> object:
@@ -229,6 +231,10 @@ def _fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
     return fields
 
 
+def is_address(value: str) -> bool:
+    return _ADDRESS.fullmatch(value) is not None
+
+
 def is_plain_id(value: str) -> bool:
     return _PLAIN_ID.fullmatch(value) is not None
 
@@ -269,8 +275,11 @@ def pending_from(raw: object, where: str, *, extra: frozenset[str] = frozenset()
 
 def suspect_from(raw: object, where: str) -> SuspectStart:
     raw = check_keys(raw, _SUSPECT_KEYS, where)
+    address = text_at(raw, "address", where)
+    if _ADDRESS.fullmatch(address) is None:
+        raise ShapeError(f"{where}.address: expected an address such as allhands.landscape, found {encode(address)}")
     return SuspectStart(
-        address=text_at(raw, "address", where),
+        address=address,
         meeting_id=id_at(raw, "meeting_id", where),
         api_time=time_at(raw, "api_time", where),
         fields=_fields(raw, where),

@@ -280,7 +280,7 @@ def test_edits_wait_for_the_lock_then_name_its_holder(store: FileStateStore, tmp
     waiting, refused = removed.stderr.splitlines()
     assert waiting.startswith(
         f"Waiting for the state lock held by {holder.who}@{holder.host} (pid {holder.pid}, operation apply, since "
-        f"{holder.created}), for state rm, until "
+        f"{holder.created}, lock ID {holder.id}), for state rm, until "
     )
     assert refused == (
         f"Error: the state {store.path.name} is locked by {holder.who}@{holder.host} (pid {holder.pid}, operation "

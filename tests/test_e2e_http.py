@@ -118,7 +118,8 @@ def test_a_read_that_cannot_be_completed_fails_the_call(workspace: Workspace, co
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith("Error: check access to app"), result.stderr
     assert "This is a bug" not in result.stderr
-    assert not workspace.state_file.exists()
+    state = workspace.state()  # the lock's first fold fixed the new state's lineage; nothing else was written
+    assert (state["serial"], state["recordings"], state["pending"]) == (0, {}, {})
 
 
 def test_apply_goes_through_the_proxy_of_http_proxy_and_around_it_for_no_proxy(workspace: Workspace) -> None:
@@ -224,11 +225,11 @@ def test_an_api_that_never_answers_is_announced_before_each_retry_and_given_up_i
 
 
 def test_a_wait_for_the_state_lock_is_announced_with_its_holder_and_end(workspace: Workspace) -> None:
-    from state import FileStateStore
+    from state import FileStateStore, hold_lock
 
     workspace.write_config(meetings(1))
     store = FileStateStore(workspace.state_file)
-    with store.lock("apply") as held:
+    with hold_lock(store, "apply") as held:
         process = subprocess.Popen(
             workspace.command("plan", "--lock-timeout", "3"),
             cwd=workspace.root,
@@ -247,12 +248,12 @@ def test_a_wait_for_the_state_lock_is_announced_with_its_holder_and_end(workspac
         ended = time.monotonic()
     (said, first), *_, (_, last) = lines
     assert re.fullmatch(
-        rf"Waiting for the state lock held by \S+@\S+ \(pid \d+, apply since \S+, lock ID {held.id}\) until "
-        r"\d\d:\d\d:\d\d \(--lock-timeout 3\)\.",
+        rf"Waiting for the state lock held by \S+@\S+ \(pid \d+, operation apply, since \S+, lock ID {held.id}\), "
+        r"for plan, until \d\d:\d\d:\d\d \(--lock-timeout\)\.",
         first,
     ), lines
     assert ended - said >= 2.5  # said when the wait began, not when it ended
-    assert last.startswith("Error: state locked by")
+    assert last.startswith("Error: the state recordings.state.json is locked by")
     assert code == 1
 
 

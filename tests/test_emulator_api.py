@@ -471,11 +471,11 @@ def test_connections_are_kept_alive(server: EmulatorServer) -> None:
         assert len(ports) == 1
 
 
-def raw_request(method: str, target: str, body: bytes = b"", *, token: str = TOKEN) -> bytes:
+def raw_request(method: str, target: str, body: bytes = b"", *, port: int, token: str = TOKEN) -> bytes:
     """An HTTP/1.1 request as the bytes a client sends, keeping the connection alive."""
     head = [
         f"{method} {target} HTTP/1.1",
-        "Host: 127.0.0.1",
+        f"Host: 127.0.0.1:{port}",
         f"Authorization: Bearer {token}",
         "Content-Type: application/json",
         f"Content-Length: {len(body)}",
@@ -503,7 +503,7 @@ def test_each_answer_arrives_whole_on_a_kept_alive_connection(server: EmulatorSe
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         for number, (method, target, body, expected) in enumerate(requests):
             what = f"answer {number} ({method} {target})"
-            connection.sendall(raw_request(method, target, body, token=expected.get("token", TOKEN)))
+            connection.sendall(raw_request(method, target, body, port=server.port, token=expected.get("token", TOKEN)))
             received = connection.recv(1 << 20)
             assert received, f"{what}: the server closed the kept-alive connection"
             head, blank_line, payload = received.partition(b"\r\n\r\n")

@@ -170,3 +170,13 @@ def test_a_lock_owner_round_trips_and_garbage_names_no_one() -> None:
     assert decode_lock_info(encode_lock_info(info)) == info
     for garbage in (b"", b"{", b"\xff", b"[]", b'{"id":"i"}', encode_lock_info(info).replace(b"42", b'"42"')):
         assert decode_lock_info(garbage) is None
+
+
+@pytest.mark.parametrize("section", ["recordings", "pending"])
+def test_an_address_that_could_forge_a_printed_line_is_refused(section: str) -> None:
+    document = state_document(state("a.one"))
+    document[section]["a.b\n# z.forged"] = document["recordings"]["a.one"] if section == "recordings" else None
+    if section == "pending":
+        document["pending"]["a.b\n# z.forged"] = document["pending"]["z.pending"]
+    with pytest.raises(StateFileError, match="expected addresses such as allhands.landscape as keys"):
+        decode_state(json.dumps(document).encode(), source="s.json")

@@ -63,9 +63,7 @@ def run_apply(args: argparse.Namespace) -> int:
             current_state(args, config, store, operation="apply", refresh=False, client=client) as session,
         ):
             state, plan = session.state, saved.plan
-            # Serial 0 is a state never written (each read of it draws a new lineage): the same empty state.
-            unchanged_empty = state.serial == plan.serial == 0
-            if not unchanged_empty and (state.lineage, state.serial) != (plan.lineage, plan.serial):
+            if (state.lineage, state.serial) != (plan.lineage, plan.serial):
                 raise PlanFileError(
                     f"saved plan {args.planfile} is stale: the state changed since it was made "
                     f"(serial {plan.serial}, now {state.serial}); run `reconciler plan --out FILE` again"

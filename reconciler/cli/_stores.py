@@ -96,7 +96,8 @@ def announce_lock_wait(operation: str) -> OnWait:
     def on_wait(holder: LockInfo | None, seconds: float) -> None:
         until = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone().strftime("%H:%M:%S")
         who = (
-            f"{holder.who}@{holder.host} (pid {holder.pid}, operation {holder.operation}, since {holder.created})"
+            f"{holder.who}@{holder.host} (pid {holder.pid}, operation {holder.operation}, since {holder.created}, "
+            f"lock ID {holder.id})"
             if holder is not None
             else "a process that has not named itself yet"
         )
