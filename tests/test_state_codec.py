@@ -175,8 +175,9 @@ def test_a_lock_owner_round_trips_and_garbage_names_no_one() -> None:
 @pytest.mark.parametrize("section", ["recordings", "pending"])
 def test_an_address_that_could_forge_a_printed_line_is_refused(section: str) -> None:
     document = state_document(state("a.one"))
-    document[section]["a.b\n# z.forged"] = document["recordings"]["a.one"] if section == "recordings" else None
-    if section == "pending":
-        document["pending"]["a.b\n# z.forged"] = document["pending"]["z.pending"]
-    with pytest.raises(StateFileError, match="expected addresses such as allhands.landscape as keys"):
+    forged = "a.b\n# z.forged"
+    document[section][forged] = (
+        document["recordings"]["a.one"] if section == "recordings" else document["pending"]["z.pending"]
+    )
+    with pytest.raises(StateFileError, match=r"expected addresses such as allhands\.landscape as keys"):
         decode_state(json.dumps(document).encode(), source="s.json")
