@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-from _postgres import PostgresServer, running_postgres
 
 from _e2e import Workspace, emulated
+from _postgres import PostgresServer, running_postgres
 
 TIER_MARKERS = ("e2e", "chaos")
 

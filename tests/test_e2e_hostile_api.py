@@ -133,12 +133,11 @@ def test_the_json_output_escapes_them_as_json_does(workspace: Workspace) -> None
     assert outcome["message"].startswith(f"start a recording of meeting {meeting_id(0)}: bad{ESCAPES}")
 
 
-def test_a_state_whose_statuses_and_addresses_hold_escapes_is_listed_escaped(workspace: Workspace) -> None:
+def test_a_state_whose_statuses_hold_escapes_is_listed_escaped_and_one_whose_addresses_do_is_refused(
+    workspace: Workspace,
+) -> None:
     store = FileStateStore(workspace.state_file)
-    hostile = {
-        "m0.main": RecordingEntry(meeting_id(0), "rec-0", f"RECORDING{ESCAPES}"),
-        f"m1.main\nm9.main {ESCAPES}": RecordingEntry(meeting_id(1), "rec-1", "RECORDING"),
-    }
+    hostile = {"m0.main": RecordingEntry(meeting_id(0), "rec-0", f"RECORDING{ESCAPES}")}
     store.write(State(lineage=store.read().lineage, recordings=hostile), expected_serial=0)
     workspace.write_config(meetings(1))
     for command in (("state", "list"), ("state", "list", "--no-color"), ("show",), ("plan", "--no-refresh")):
@@ -149,10 +148,18 @@ def test_a_state_whose_statuses_and_addresses_hold_escapes_is_listed_escaped(wor
         assert "\x07" not in shown, command
         assert "\x9b" not in shown, command
     listed = workspace.run("state", "list").stdout.splitlines()
-    assert len(listed) == 3  # a heading and one line per address: no line forged by a newline
+    assert len(listed) == 2  # a heading and one line per address
     assert listed[1].startswith("m0.main ")
     assert listed[1].endswith(f"  RECORDING{SHOWN}")
-    assert listed[2].startswith(f"m1.main\\nm9.main {SHOWN}")
+    # An address that is not one the configuration could make (here, one that would forge a line) is refused.
+    document = json.loads(workspace.state_file.read_text())
+    document["recordings"][f"m1.main\nm9.main {ESCAPES}"] = document["recordings"]["m0.main"]
+    workspace.state_file.write_text(json.dumps(document))
+    refused = workspace.run("state", "list")
+    assert refused.returncode == 1
+    assert "expected addresses such as allhands.landscape as keys" in refused.stderr
+    assert "\x1b" not in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
 
 
 def test_on_a_terminal_the_colours_are_ours_and_the_escapes_shown(workspace: Workspace) -> None:

@@ -10,12 +10,13 @@ import random
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _postgres import PostgresServer, running_postgres
 
 from _e2e import Workspace, emulated, meetings, wait_for
+from _postgres import PostgresServer, running_postgres
 
 pytestmark = pytest.mark.e2e
 
@@ -145,61 +146,56 @@ def sessions_of(server: PostgresServer) -> list[int]:
     return [pid for (pid,) in found]
 
 
-def test_a_session_ended_under_a_run_stops_it_with_a_message_and_the_next_run_resolves(
-    workspace: Workspace, postgres: PostgresServer, schema: str
-) -> None:
-    use_postgres(workspace, postgres, schema, count=10)
-    workspace.inspect("PUT", "faults", {"latency": 0.1})
-    process = workspace.spawn("apply", "--auto-approve", "--parallelism", "1", *FAST, output=subprocess.PIPE)
-    try:
-        wait_for(lambda: workspace.counters()["starts"] >= 2, "two starts", timeout=30)
-        with postgres.connect() as connection:
-            for pid in sessions_of(postgres):
-                connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        _, err = process.communicate(timeout=60)
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-    assert process.returncode == 1
-    assert "Traceback" not in err
-    assert "went away" in err or "was removed" in err or "cannot reach" in err, err
-    workspace.inspect("PUT", "faults", {"latency": 0})
-    workspace.advance(125)
-    final = workspace.run("apply", "--auto-approve", *FAST)
-    assert final.returncode == 0, final.stdout + final.stderr
-    one_per_meeting(workspace, postgres, schema, 10)
-
-
-def test_a_server_restarted_under_a_run_stops_it_and_nothing_is_lost(tmp_path: Path) -> None:
-    with running_postgres() as server, emulated(tmp_path) as workspace:
-        schema = server.fresh_schema()
-        use_postgres(workspace, server, schema, count=10)
-        workspace.inspect("PUT", "faults", {"latency": 0.1})
-        process = workspace.spawn("apply", "--auto-approve", "--parallelism", "1", *FAST, output=subprocess.PIPE)
-        try:
-            wait_for(lambda: workspace.counters()["starts"] >= 2, "two starts", timeout=30)
-            restart(server)
-            _, err = process.communicate(timeout=60)
-        finally:
-            process.kill()
-            process.wait(timeout=10)
-        assert process.returncode == 1
-        assert "Traceback" not in err
-        workspace.inspect("PUT", "faults", {"latency": 0})
-        workspace.advance(125)
-        final = workspace.run("apply", "--auto-approve", *FAST)
-        assert final.returncode == 0, final.stdout + final.stderr
-        one_per_meeting(workspace, server, schema, 10)
+def end_sessions(server: PostgresServer) -> None:
+    """End every session the runs have open (as an administrator's `pg_terminate_backend` would)."""
+    with server.connect() as connection:
+        for pid in sessions_of(server):
+            connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
 def restart(server: PostgresServer) -> None:
     """Restart the server under the runs (a server someone else provides: end every other session instead)."""
     if server.restart is None:
-        with server.connect() as connection:
-            for pid in sessions_of(server):
-                connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        return
-    server.restart()
+        end_sessions(server)
+    else:
+        server.restart()
+
+
+def apply_disturbed(workspace: Workspace, server: PostgresServer, schema: str, disturb: Callable[[], None]) -> str:
+    """An apply of 10 meetings that `disturb` interrupts after two starts; it must stop with exit 1 and a message,
+    and the next apply (once the API's clock has passed the settle bound) must leave one recording a meeting.
+    Returns what the disturbed run said on stderr."""
+    use_postgres(workspace, server, schema, count=10)
+    workspace.inspect("PUT", "faults", {"latency": 0.1})
+    process = workspace.spawn("apply", "--auto-approve", "--parallelism", "1", *FAST, output=subprocess.PIPE)
+    try:
+        wait_for(lambda: workspace.counters()["starts"] >= 2, "two starts", timeout=30)
+        disturb()
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert process.returncode == 1, err
+    assert "Traceback" not in err
+    workspace.inspect("PUT", "faults", {"latency": 0})
+    workspace.advance(125)
+    final = workspace.run("apply", "--auto-approve", *FAST)
+    assert final.returncode == 0, final.stdout + final.stderr
+    one_per_meeting(workspace, server, schema, 10)
+    return err
+
+
+def test_a_session_ended_under_a_run_stops_it_with_a_message_and_the_next_run_resolves(
+    workspace: Workspace, postgres: PostgresServer, schema: str
+) -> None:
+    said = apply_disturbed(workspace, postgres, schema, lambda: end_sessions(postgres))
+    assert "went away" in said or "was removed" in said or "cannot reach" in said, said
+
+
+def test_a_server_restarted_under_a_run_stops_it_and_nothing_is_lost(tmp_path: Path) -> None:
+    with running_postgres() as server, emulated(tmp_path) as workspace:
+        said = apply_disturbed(workspace, server, server.fresh_schema(), lambda: restart(server))
+    assert "went away" in said or "was removed" in said or "cannot reach" in said, said
 
 
 def test_two_runners_create_the_schema_at_the_same_instant(

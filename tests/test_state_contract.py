@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from _postgres import PostgresServer
 
 from state import FileStateStore, MemoryStateStore, StateStore
 from state._postgres import PostgresStateStore
 from state.contract import *  # noqa: F403  # the contract's tests, run here over each store
+
+from _postgres import PostgresServer
 
 
 # The PostgreSQL store's run needs a server, started as a process: it is in `make test`, not in the fast tier.

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _postgres import PostgresServer
 
 from state import PostgresStateStore, PutRecord, RecordingEntry, StateFileError, StoreUnavailableError, hold_lock
 from state._pg_lock import AdvisoryLock
 from state._pg_schema import advisory_key
 from state._postgres import redact_url
+
+from _postgres import PostgresServer
 
 MEETING = "97440c6a-140b-40a9-9499-b23fd7a3868a"
 
