@@ -331,3 +331,31 @@ def test_state_copy_moves_a_file_state_into_a_database_and_back(
     refused = workspace.run("state", "copy", str(other), url, "--schema", schema, "--workspace", "moved")
     assert refused.returncode == 1
     assert "holds another state" in refused.stderr
+
+
+def test_every_command_works_on_a_database_state(workspace: Workspace, postgres: PostgresServer, schema: str) -> None:
+    use_postgres(workspace, postgres, schema, count=3)
+    assert workspace.run("apply", "--auto-approve", *FAST).returncode == 0
+    shown = workspace.run("show")
+    assert shown.returncode == 0, shown.stderr
+    assert f"(schema {schema}, workspace default)" in shown.stdout
+    assert "# bound to account" in shown.stdout
+    assert [row["address"] for row in workspace.run_json("state", "list")] == ["m0.main", "m1.main", "m2.main"]
+    assert workspace.run("state", "show", "m1.main").returncode == 0
+    assert workspace.run("state", "mv", "m2.main", "m2.other").returncode == 0
+    assert "m2.other" in rows(postgres, schema)
+    removed = workspace.run("state", "rm", "m2.other")
+    assert removed.returncode == 0, removed.stderr
+    recording = next(r["id"] for r in workspace.recordings() if r["meeting_id"].endswith("0002"))
+    imported = workspace.run("import", "m2.main", recording)
+    assert imported.returncode == 0, imported.stderr
+    assert rows(postgres, schema)["m2.main"] == recording
+    assert workspace.run("refresh").returncode == 0
+    # A saved plan is refused once the database's state moved on in a way that changes its decisions.
+    saved = workspace.run("plan", "--out", "plan.json")
+    assert saved.returncode == 0, saved.stderr
+    assert workspace.run("state", "rm", "m0.main").returncode == 0
+    stale = workspace.run("apply", "plan.json")
+    assert stale.returncode == 1
+    assert "stale" in stale.stderr
+    assert workspace.counters()["requests"]["start"] == 3
