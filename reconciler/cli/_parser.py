@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from reconciler import __version__
 
@@ -55,14 +56,54 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _common(*, config: bool = True, state: bool = True, json: bool = True, lock: bool = False) -> _Parser:
+class _Once(argparse.Action):
+    """An option given at most once, never empty: `-c a -c b` would otherwise keep `b` silently, and `-c ''` read
+    the current folder."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None and previous != values:
+            parser.error(f"{option_string} given twice ({previous} and {values}): give it once")
+        if not isinstance(values, str) or not values.strip():
+            parser.error(f"{option_string} needs a path, found an empty one")
+        setattr(namespace, self.dest, values)
+
+
+# The formats each command offers (design §7.1). `--json` is short for `--format json`.
+PLAN_FORMATS = ("text", "json", "markdown", "gitlab")
+VIEW_FORMATS = ("text", "json", "markdown")
+PLAIN_FORMATS = ("text", "json")
+VALIDATE_FORMATS = ("text", "json", "github")
+
+
+def _common(
+    *,
+    config: bool = True,
+    state: bool = True,
+    formats: tuple[str, ...] | None = PLAIN_FORMATS,
+    lock: bool = False,
+) -> _Parser:
     parent = _Parser(add_help=False)
     if config:
-        parent.add_argument("-c", "--config", metavar="PATH", default=None, help=_CONFIG_HELP)
+        parent.add_argument("-c", "--config", metavar="PATH", default=None, action=_Once, help=_CONFIG_HELP)
     if state:
-        parent.add_argument("--state", metavar="PATH", default=None, help="state file (default: from the config)")
-    if json:
-        parent.add_argument("--json", action="store_true", help="machine-readable output")
+        parent.add_argument(
+            "--state", metavar="PATH", default=None, action=_Once, help="state file (default: from the config)"
+        )
+    if formats:
+        parent.add_argument(
+            "--format",
+            choices=formats,
+            default="text",
+            help=f"output format: {', '.join(formats)} (default: text)",
+        )
+        parent.add_argument("--json", dest="format", action="store_const", const="json", help="short for --format json")
     if lock:
         parent.add_argument(
             "--lock-timeout",
@@ -124,75 +165,22 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    add(
-        "validate",
-        "reconciler.cli._config_cmds:run_validate",
-        "check the configuration (no network, no state)",
-        _common(state=False),
-    )
-
-    plan = add(
-        "plan", "reconciler.cli._plan_cmds:run_plan", "refresh, diff and show what apply would do", _common(lock=True)
-    )
-    _run_options(plan, apply=False)
-    plan.add_argument("--out", metavar="FILE", help="save the plan for `apply FILE`")
-    plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when the plan has changes")
-    plan.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
-
-    apply = add(
-        "apply", "reconciler.cli._apply_cmds:run_apply", "carry out a plan: start what is missing", _common(lock=True)
-    )
-    _run_options(apply, apply=True)
-    apply.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved by `plan --out`")
-    apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    apply.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
+    _plan_commands(add)
 
     refresh = add(
         "refresh", "reconciler.cli._apply_cmds:run_refresh", "update the state from the API only", _common(lock=True)
     )
     _api_options(refresh)
 
-    show = add("show", "reconciler.cli._state_cmds:run_show", "print the state, or a saved plan", _common())
+    show = add(
+        "show",
+        "reconciler.cli._state_cmds:run_show",
+        "print the state, or a saved plan",
+        _common(formats=PLAN_FORMATS),
+    )
     show.add_argument("planfile", nargs="?", metavar="PLANFILE")
 
-    state = commands.add_parser("state", help="inspect and edit the state", description="inspect and edit the state")
-    state_commands = state.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
-
-    def add_state(name: str, handler: str, help_text: str, parent: _Parser) -> argparse.ArgumentParser:
-        sub = state_commands.add_parser(name, help=help_text, description=help_text, parents=[parent])
-        sub.set_defaults(handler=handler)
-        return sub
-
-    add_state("list", "reconciler.cli._state_cmds:run_state_list", "list the addresses in the state", _common())
-    add_state("show", "reconciler.cli._state_cmds:run_state_show", "show one address", _common()).add_argument(
-        "address", metavar="ADDR"
-    )
-    add_state(
-        "rm", "reconciler.cli._state_edit_cmds:run_state_rm", "forget addresses (no API call)", _common(lock=True)
-    ).add_argument("addresses", nargs="+", metavar="ADDR")
-    mv = add_state("mv", "reconciler.cli._state_edit_cmds:run_state_mv", "rename an address", _common(lock=True))
-    mv.add_argument("source", metavar="SRC")
-    mv.add_argument("destination", metavar="DST")
-    copy = add_state(
-        "copy",
-        "reconciler.cli._state_edit_cmds:run_state_copy",
-        "copy the state to another place: a file or a postgresql:// URL (both locked, journals folded, lineage kept)",
-        _common(config=True, state=False, lock=True),
-    )
-    copy.add_argument("source", metavar="SRC", help="a state file, or a postgresql:// URL")
-    copy.add_argument("destination", metavar="DST", help="a state file, or a postgresql:// URL")
-    copy.add_argument(
-        "--workspace", default=None, help="workspace of a database side (default: [state] workspace, else default)"
-    )
-    copy.add_argument("--to-workspace", default=None, help="workspace of the destination, when it differs")
-    copy.add_argument("--schema", default=None, help="schema of a database side (default: [state] schema)")
-    rebind = add_state(
-        "rebind",
-        "reconciler.cli._rebind_cmd:run_state_rebind",
-        "bind the state to the account, app and API this configuration points at (after a real move)",
-        _common(lock=True),
-    )
-    _api_options(rebind)
+    _state_commands(commands)
 
     imp = add(
         "import",
@@ -208,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         "force-unlock",
         "reconciler.cli._state_edit_cmds:run_force_unlock",
         "remove a lock left behind",
-        _common(json=False),
+        _common(formats=None),
     )
     unlock.add_argument("lock_id", metavar="LOCK_ID")
     unlock.add_argument(
@@ -221,17 +209,110 @@ def build_parser() -> argparse.ArgumentParser:
         "schema",
         "reconciler.cli._config_cmds:run_schema",
         "print the JSON Schema of the configuration file",
-        _common(config=False, state=False, json=False),
+        _common(config=False, state=False, formats=None),
     )
 
     emulator = add(
         "emulator",
         "reconciler.cli._emulator_cmd:run_emulator",
         "serve a local RealtimeKit-compatible API",
-        _common(config=False, state=False, json=False),
+        _common(config=False, state=False, formats=None),
     )
     _emulator_options(emulator)
     return parser
+
+
+def _plan_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """`validate`, `plan` and `apply`."""
+    validate = add(
+        "validate",
+        "reconciler.cli._config_cmds:run_validate",
+        "check the configuration (no network, no state)",
+        _common(state=False, formats=VALIDATE_FORMATS),
+    )
+    validate.add_argument(
+        "--allow-missing-env",
+        action="store_true",
+        help="do not fail on ${env:NAME} values whose variable is not set (offline checks: a pre-commit hook)",
+    )
+
+    plan = add(
+        "plan",
+        "reconciler.cli._plan_cmds:run_plan",
+        "refresh, diff and show what apply would do",
+        _common(lock=True, formats=PLAN_FORMATS),
+    )
+    _run_options(plan, apply=False)
+    plan.add_argument("--out", metavar="FILE", help="save the plan for `apply FILE`")
+    plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when the plan has changes")
+    plan.add_argument("--no-refresh", action="store_true", help="plan from the state as it is (sends nothing)")
+    plan.add_argument("--no-summary", action="store_true", help="do not append to GitHub's step summary")
+
+    apply = add(
+        "apply",
+        "reconciler.cli._apply_cmds:run_apply",
+        "carry out a plan: start what is missing",
+        _common(lock=True, formats=VIEW_FORMATS),
+    )
+    _run_options(apply, apply=True)
+    apply.add_argument(
+        "planfile",
+        nargs="?",
+        metavar="PLANFILE",
+        help="a plan saved by `plan --out` (its configuration is the one it was made from, unless -c says)",
+    )
+    apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
+    apply.add_argument("--no-summary", action="store_true", help="do not append to GitHub's step summary")
+
+
+def _state_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    state = commands.add_parser("state", help="inspect and edit the state", description="inspect and edit the state")
+    state_commands = state.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
+
+    def add_state(name: str, handler: str, help_text: str, parent: _Parser) -> argparse.ArgumentParser:
+        sub = state_commands.add_parser(name, help=help_text, description=help_text, parents=[parent])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    views = VIEW_FORMATS
+    add_state(
+        "list", "reconciler.cli._state_cmds:run_state_list", "list the addresses in the state", _common(formats=views)
+    )
+    add_state(
+        "show", "reconciler.cli._state_cmds:run_state_show", "show one address", _common(formats=views)
+    ).add_argument("address", metavar="ADDR")
+    add_state(
+        "rm",
+        "reconciler.cli._state_edit_cmds:run_state_rm",
+        "forget addresses (no API call)",
+        _common(lock=True, formats=views),
+    ).add_argument("addresses", nargs="+", metavar="ADDR")
+    mv = add_state(
+        "mv", "reconciler.cli._state_edit_cmds:run_state_mv", "rename an address", _common(lock=True, formats=views)
+    )
+    mv.add_argument("source", metavar="SRC")
+    mv.add_argument("destination", metavar="DST")
+    copy = add_state(
+        "copy",
+        "reconciler.cli._state_edit_cmds:run_state_copy",
+        "copy the state to another place: a file or a postgresql:// URL (both locked, journals folded, lineage kept)",
+        _common(config=True, state=False, lock=True, formats=views),
+    )
+    copy.add_argument("source", metavar="SRC", help="a state file, or a postgresql:// URL")
+    copy.add_argument("destination", metavar="DST", help="a state file, or a postgresql:// URL")
+    copy.add_argument(
+        "--workspace", default=None, help="workspace of a database side (default: [state] workspace, else default)"
+    )
+    copy.add_argument("--to-workspace", default=None, help="workspace of the destination, when it differs")
+    copy.add_argument("--schema", default=None, help="schema of a database side (default: [state] schema)")
+    rebind = add_state(
+        "rebind",
+        "reconciler.cli._rebind_cmd:run_state_rebind",
+        "bind the state to the account, app and API this configuration points at (after a real move)",
+        _common(lock=True, formats=views),
+    )
+    _api_options(rebind)
 
 
 def _emulator_options(parser: argparse.ArgumentParser) -> None:
