@@ -30,7 +30,7 @@ def apply_saved_plan(
     """Check `saved` (read from `name`) against the configuration and the state, then carry it out; raises
     `PlanFileError` naming what changed when it no longer holds."""
     if not config_matches(saved.config_digest, config):
-        raise PlanFileError(f"saved plan {name} no longer holds: the configuration changed since it was made; {_AGAIN}")
+        raise PlanFileError(f"saved plan {name} is stale: the configuration changed since it was made; {_AGAIN}")
     if saved.binding is not None and target.binding is not None and saved.binding != target.binding:
         raise PlanFileError(
             f"saved plan {name} was made for {saved.binding}, but this run points at {target.binding}; nothing "
@@ -62,8 +62,8 @@ def apply_saved_plan(
         if differences:
             listed = "\n".join(f"  {line}" for line in differences)
             raise PlanFileError(
-                f"saved plan {name} no longer holds: planned again against the current state, its decisions "
-                f"differ:\n{listed}\nNothing was sent; {_AGAIN}"
+                f"saved plan {name} is stale: planned again against the current state, its decisions differ:\n"
+                f"{listed}\nNothing was sent; {_AGAIN}"
             )
         if not plan.has_changes:
             return ApplyRun(plan, state, None)

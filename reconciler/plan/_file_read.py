@@ -39,7 +39,7 @@ def saved_plan_from(document: Any, path: Path, *, expected_digest: Callable[[dic
         raise PlanFileError(f"{path} is not a saved plan (made by `reconciler plan --out FILE`)")
     version = document.get("file_version")
     if version != _VERSION:
-        made = "an older reconciler" if version is None or (type(version) is int and version < _VERSION) else "another"
+        made = "an older" if version is None or (type(version) is int and version < _VERSION) else "another"
         raise PlanFileError(
             f"{path} was made by {made} version of reconciler (plan file version {_shown(version)}); {again}"
         )

@@ -67,7 +67,7 @@ def plan_markdown(plan: Plan, limit: int = LIMIT) -> str:
 def apply_markdown(plan: Plan, result: ApplyResult, limit: int = LIMIT) -> str:
     """What an apply did: heading with counts, a caution when anything failed, each outcome."""
     done = Counter(outcome.action for outcome in result.outcomes if outcome.result == "ok")
-    summary = apply_summary_line(dict(done), result.failed, result.summary["skipped"])
+    summary = apply_summary_line(dict(done), result.failed, result.summary["skipped"]).partition(": ")[2]
     head = [
         marker("apply", plan.workspace),
         f"### reconciler apply (workspace {code(plan.workspace)}): {plain(summary)}",
