@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
@@ -163,9 +164,9 @@ def test_the_gitlab_report_counts() -> None:
 
 def test_github_annotations_are_escaped() -> None:
     problem = Problem(
-        file=__import__("pathlib").Path("conf/a,b:c.toml"),
+        file=Path("conf/a,b:c.toml"),
         keys=("meetings", "x", "recordings", "y", "max_seconds"),
-        expected="100% of 60–86400",
+        expected="100% of 60 to 86400",
         found="1\nline two\r",
         line=14,
         column=3,
@@ -173,7 +174,7 @@ def test_github_annotations_are_escaped() -> None:
     (line,) = github_annotations([problem])
     assert line == (
         "::error file=conf/a%2Cb%3Ac.toml,line=14,col=3,title=meetings.x.recordings.y.max_seconds"
-        "::expected 100%25 of 60–86400, found 1%0Aline two%0D"
+        "::expected 100%25 of 60 to 86400, found 1%0Aline two%0D"
     )
     (warning,) = github_annotations([], ["recordings.toml:12: storage_config.secret is a secret: 50%"])
     assert (
