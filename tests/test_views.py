@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import tomllib
 from pathlib import Path
@@ -9,7 +10,10 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from reconciler._events import RefreshEvent
+from reconciler._outcome import Outcome
 from reconciler._toml import toml_value
+from reconciler.cli._console import Console
+from reconciler.cli._progress import ApplyProgress
 from reconciler.config import Problem
 from reconciler.plan import Change, Drift, Plan
 from reconciler.views.documents import github_annotations, gitlab_report
@@ -180,3 +184,25 @@ def test_github_annotations_are_escaped() -> None:
     assert (
         warning == "::warning file=recordings.toml,line=12,title=reconciler::storage_config.secret is a secret: 50%25"
     )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_keeps_the_ids_of_the_recordings_started_on_screen() -> None:
+    out, err = io.StringIO(), _Terminal()
+    progress = ApplyProgress.for_console(Console(out=out, err=err), total=2)
+    progress(Outcome("m0.main", "start", "ok", "", "rec-aaa", "INVOKED"))
+    progress(Outcome("m1.main", "start", "failed", "refused (HTTP 409)"))
+    progress.finish()
+    assert out.getvalue() == "m0.main: started rec-aaa (INVOKED)\n"
+    assert "m1.main: start FAILED: refused (HTTP 409)" in err.getvalue()
+    assert "2/2, 1 failed" in err.getvalue()
+
+
+def test_the_emulators_injected_errors_claim_nothing_about_what_was_created() -> None:
+    source = (Path(__file__).resolve().parents[1] / "providers" / "emulator" / "_app.py").read_text()
+    assert "nothing was done" not in source
+    assert "the request was carried out" not in source
