@@ -29,7 +29,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None, *, raw: boo
         method=method,
         headers={"PRIVATE-TOKEN": os.environ["GITLAB_API_TOKEN"], "Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (the API's https URL, or a test's)
+    with urllib.request.urlopen(request, timeout=30) as response:
         data = response.read()
     return data if raw else json.loads(data or b"null")
 
