@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from reconciler import __version__
+from reconciler.cli._options import emulator_options, positive_float, positive_int, seconds
 
 __all__ = ["build_parser"]
 
@@ -24,36 +25,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(1, f"Error: {message}\n")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, found {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, found {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds of 0 or more, found {text}")
-    return value
 
 
 class _Once(argparse.Action):
@@ -108,7 +79,7 @@ def _common(
         parent.add_argument(
             "--lock-timeout",
             metavar="SECONDS",
-            type=_seconds,
+            type=seconds,
             default=0.0,
             help="wait this long for the state lock (default: 0, fail at once)",
         )
@@ -135,18 +106,18 @@ def _run_options(parser: argparse.ArgumentParser, *, apply: bool) -> None:
     _api_options(parser)
     if apply:
         parser.add_argument(
-            "--parallelism", metavar="N", type=_positive_int, default=10, help="actions in flight at once (default: 10)"
+            "--parallelism", metavar="N", type=positive_int, default=10, help="actions in flight at once (default: 10)"
         )
 
 
 def _api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
+        "--rate", metavar="R", type=positive_float, default=4.0, help="API requests per second (default: 4)"
     )
     parser.add_argument(
         "--http-timeout",
         metavar="SECONDS",
-        type=_positive_float,
+        type=positive_float,
         default=30.0,
         help="deadline of each API exchange: connect, send and the whole answer (default: 30)",
     )
@@ -218,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve a local RealtimeKit-compatible API",
         _common(config=False, state=False, formats=None),
     )
-    _emulator_options(emulator)
+    emulator_options(emulator)
     return parser
 
 
@@ -313,57 +284,3 @@ def _state_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         _common(lock=True, formats=views),
     )
     _api_options(rebind)
-
-
-def _emulator_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to bind (default: 127.0.0.1; requests must still name a loopback host)",
-    )
-    parser.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
-    parser.add_argument(
-        "--token",
-        default=None,
-        help="the one bearer token to accept (default: a random one, printed at start-up)",
-    )
-    parser.add_argument(
-        "--speed", type=_positive_float, default=1.0, help="how fast statuses advance (2 = twice as fast)"
-    )
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible fault injection")
-    parser.add_argument("--latency", type=_seconds, default=0.0, help="added latency per request, seconds")
-    parser.add_argument(
-        "--fault-rate",
-        type=_seconds,
-        default=0.0,
-        help="probability (0..1) that a request meets one of the enabled faults",
-    )
-    parser.add_argument(
-        "--faults",
-        default="",
-        help="comma-separated faults to inject, sharing --fault-rate, or each with its own rate (429=0.05): "
-        "429,5xx-before,5xx-after,drop-after,latency-spike",
-    )
-    parser.add_argument(
-        "--rps-limit", type=_positive_float, default=None, help="answer 429 beyond this many requests per second"
-    )
-    parser.add_argument(
-        "--retry-after", type=_seconds, default=1.0, help="seconds an injected 429 asks to wait (default: 1)"
-    )
-    parser.add_argument(
-        "--spike-latency", type=_seconds, default=2.0, help="extra seconds of a latency-spike fault (default: 2)"
-    )
-    parser.add_argument(
-        "--clock-offset",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="run the emulator's clock this far from the real one (negative: behind), as an API with a skewed clock",
-    )
-    parser.add_argument(
-        "--app",
-        action="append",
-        default=None,
-        metavar="APP_ID",
-        help="serve only this app id (repeatable); other app ids get 404 (default: any app id)",
-    )
