@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/dev.txt
+# `make demo` needs only the runtime dependencies: a venv of its own, without the development tools.
+DEMO_VENV := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
+RUNTIME := requirements/runtime.txt
 
 .PHONY: check test demo bench chaos clean lock postgres-binaries
 
@@ -39,8 +43,13 @@ test: $(STAMP) postgres-binaries
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-demo: $(STAMP)
-	@$(BIN)/python scripts/demo.py
+$(DEMO_STAMP): $(RUNTIME)
+	@test -x $(DEMO_VENV)/bin/python || $(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(RUNTIME)
+	@touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	@$(DEMO_VENV)/bin/python scripts/demo.py
 
 bench: $(STAMP) postgres-binaries
 	@$(BIN)/python benchmarks/run_all.py
@@ -53,4 +62,4 @@ lock:
 	$(PYTHON) scripts/lock.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -169,7 +169,7 @@ class _Run:
         for change in changes:
             if change.moved_from is not None and change.moved_from in recordings:
                 recordings[change.address] = recordings.pop(change.moved_from)
-                done.append(Outcome(change.address, "move", "ok", f"moved from {change.moved_from}"))
+                done.append(Outcome(change.address, "move", "ok", f"from {change.moved_from}"))
             if "forget" in change.actions:
                 recordings.pop(change.address, None)
                 done.append(Outcome(change.address, "forget", "ok", "dropped from state (no API call)"))

@@ -33,6 +33,7 @@ def main() -> int:
             "CLOUDFLARE_API_TOKEN": TOKEN,
             "CLOUDFLARE_ACCOUNT_ID": "023e105f4ecef8ad9ca31a8372d0c353",
             "REALTIMEKIT_APP_ID": "demo-app",
+            "PYTHONPATH": str(REPO),  # the checkout's code: the demo's venv holds only the runtime dependencies
             # The emulator is on this machine: a proxy of the environment could not reach it.
             **{name: ",".join(filter(None, (os.environ.get(name), "127.0.0.1"))) for name in ("NO_PROXY", "no_proxy")},
         }

@@ -27,6 +27,7 @@ from state._memory import MemoryStateStore
 from state._model import (
     FINAL_STATUSES,
     FORMAT_VERSION,
+    KNOWN_STATUSES,
     PRESENT_STATUSES,
     VANISHED,
     Binding,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINAL_STATUSES",
     "FORMAT_VERSION",
+    "KNOWN_STATUSES",
     "PRESENT_STATUSES",
     "VANISHED",
     "Binding",

@@ -48,7 +48,7 @@ from state._json import (
     suspect_document,
     suspect_from,
 )
-from state._model import FORMAT_VERSION, PendingStart, RecordingEntry, State, SuspectStart
+from state._model import FORMAT_VERSION, KNOWN_STATUSES, PendingStart, RecordingEntry, State, SuspectStart
 
 __all__ = ["content_of", "decode_state", "encode_state", "state_document"]
 
@@ -171,6 +171,7 @@ def _recordings(raw: object) -> dict[str, RecordingEntry]:
                 and is_plain_id(meeting_id)
                 and is_plain_id(recording_id)
                 and type(status) is str
+                and status in KNOWN_STATUSES
                 and type(fields) is dict
                 and is_shallow(fields)
                 and (digest is None or type(digest) is str)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from state._model import Binding, IntentRecord, PendingStart, RecordingEntry, SuspectStart
+from state._model import KNOWN_STATUSES, Binding, IntentRecord, PendingStart, RecordingEntry, SuspectStart
 
 __all__ = [
     "ENTRY_KEYS",
@@ -247,12 +247,22 @@ def id_at(raw: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
+def status_at(raw: dict[str, Any], key: str, where: str) -> str:
+    """A recording's status: one the API reports (INVOKED, RECORDING, PAUSED, UPLOADING, UPLOADED, ERRORED) or the
+    tool's own VANISHED; anything else is a damaged or hand-made entry."""
+    status = text_at(raw, key, where)
+    if status not in KNOWN_STATUSES:
+        known = ", ".join(sorted(KNOWN_STATUSES))
+        raise ShapeError(f"{where}.{key}: expected a recording status ({known}), found {encode(status)}")
+    return status
+
+
 def entry_from(raw: object, where: str) -> RecordingEntry:
     raw = check_keys(raw, ENTRY_KEYS, where)
     return RecordingEntry(
         meeting_id=id_at(raw, "meeting_id", where),
         recording_id=id_at(raw, "recording_id", where),
-        status=text_at(raw, "status", where),
+        status=status_at(raw, "status", where),
         fields=_fields(raw, where),
         sensitive_digest=optional_text_at(raw, "sensitive_digest", where),
         invoked_time=optional_time_at(raw, "invoked_time", where),

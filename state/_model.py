@@ -17,6 +17,7 @@ from typing import Any, Literal
 __all__ = [
     "FINAL_STATUSES",
     "FORMAT_VERSION",
+    "KNOWN_STATUSES",
     "PRESENT_STATUSES",
     "VANISHED",
     "Binding",
@@ -38,6 +39,8 @@ FORMAT_VERSION = 2  # 2: binding, suspects, and the API's time of pending starts
 PRESENT_STATUSES: frozenset[str] = frozenset({"INVOKED", "RECORDING", "PAUSED", "UPLOADING", "UPLOADED"})
 # The tool's own status for a recording the API forgot before it reached UPLOADED.
 VANISHED = "VANISHED"
+# Every status a state may hold: the API's (ERRORED included) and the tool's own VANISHED.
+KNOWN_STATUSES: frozenset[str] = PRESENT_STATUSES | {"ERRORED", VANISHED}
 # Statuses that never change again: refresh does not ask the API about them.
 FINAL_STATUSES: frozenset[str] = frozenset({"UPLOADED", "ERRORED", VANISHED})
 

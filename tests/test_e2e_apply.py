@@ -90,32 +90,6 @@ def test_import_adopts_an_existing_recording(workspace: Workspace) -> None:
     assert "Traceback" not in unknown.stderr + undeclared.stderr + wrong_meeting.stderr
 
 
-def test_saved_plan_applies_exactly_and_stale_ones_are_refused(workspace: Workspace) -> None:
-    workspace.write_config(meetings(2))
-    assert workspace.run("plan", "--out", "plan.json").returncode == 0
-    shown = workspace.run("show", "plan.json", "--json")
-    assert [c["actions"] for c in json.loads(shown.stdout)["changes"]] == [["start"], ["start"]]
-    result = workspace.run("apply", "plan.json", *FAST)  # a saved plan needs no confirmation
-    assert result.returncode == 0, result.stderr
-    assert len(workspace.recordings()) == 2
-
-    # the state changed since: refused
-    assert workspace.run("plan", "--out", "again.json").returncode == 0
-    assert workspace.run("state", "rm", "m1.main").returncode == 0
-    stale = workspace.run("apply", "again.json")
-    assert stale.returncode == 1
-    assert "stale" in stale.stderr
-    assert "state changed" in stale.stderr
-
-    # the configuration changed since: refused
-    assert workspace.run("plan", "--out", "third.json").returncode == 0
-    workspace.write_config(meetings(3))
-    stale = workspace.run("apply", "third.json")
-    assert stale.returncode == 1
-    assert "configuration changed" in stale.stderr
-    assert len(workspace.recordings()) == 2
-
-
 def test_apply_without_terminal_or_auto_approve_fails_at_once(workspace: Workspace) -> None:
     workspace.write_config(meetings(1))
     result = workspace.run("apply")

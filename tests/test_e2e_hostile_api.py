@@ -133,43 +133,40 @@ def test_the_json_output_escapes_them_as_json_does(workspace: Workspace) -> None
     assert outcome["message"].startswith(f"start a recording of meeting {meeting_id(0)}: bad{ESCAPES}")
 
 
-def test_a_state_whose_statuses_hold_escapes_is_listed_escaped_and_one_whose_addresses_do_is_refused(
-    workspace: Workspace,
-) -> None:
+def test_a_state_whose_statuses_or_addresses_hold_escapes_is_refused_with_them_escaped(workspace: Workspace) -> None:
     store = FileStateStore(workspace.state_file)
-    hostile = {"m0.main": RecordingEntry(meeting_id(0), "rec-0", f"RECORDING{ESCAPES}")}
-    store.write(State(lineage=store.read().lineage, recordings=hostile), expected_serial=0)
+    store.write(
+        State(
+            lineage=store.read().lineage, recordings={"m0.main": RecordingEntry(meeting_id(0), "rec-0", "RECORDING")}
+        ),
+        expected_serial=0,
+    )
     workspace.write_config(meetings(1))
-    for command in (("state", "list"), ("state", "list", "--no-color"), ("show",), ("plan", "--no-refresh")):
-        result = workspace.run(*command)
-        assert result.returncode == 0, (command, result.stderr)
-        shown = result.stdout + result.stderr
-        assert "\x1b" not in shown, command
-        assert "\x07" not in shown, command
-        assert "\x9b" not in shown, command
-    listed = workspace.run("state", "list").stdout.splitlines()
-    assert len(listed) == 2  # a heading and one line per address
-    assert listed[1].startswith("m0.main ")
-    assert listed[1].endswith(f"  RECORDING{SHOWN}")
-    # An address that is not one the configuration could make (here, one that would forge a line) is refused.
     document = json.loads(workspace.state_file.read_text())
-    document["recordings"][f"m1.main\nm9.main {ESCAPES}"] = document["recordings"]["m0.main"]
-    workspace.state_file.write_text(json.dumps(document))
-    refused = workspace.run("state", "list")
-    assert refused.returncode == 1
-    assert "expected addresses such as allhands.landscape as keys" in refused.stderr
-    assert "\x1b" not in refused.stderr
-    assert len(refused.stderr.splitlines()) == 1
+    for hostile in (
+        {"m0.main": {**document["recordings"]["m0.main"], "status": f"RECORDING{ESCAPES}"}},
+        {f"m1.main\nm9.main {ESCAPES}": document["recordings"]["m0.main"]},
+    ):
+        workspace.state_file.write_text(json.dumps({**document, "recordings": hostile}))
+        for command in (("state", "list"), ("state", "list", "--no-color"), ("show",), ("plan", "--no-refresh")):
+            result = workspace.run(*command)
+            assert result.returncode == 1, (command, result.stderr)
+            assert "is damaged" in result.stderr
+            shown = result.stdout + result.stderr
+            assert "\x1b" not in shown, command
+            assert "\x07" not in shown, command
+            assert "\x9b" not in shown, command
+            assert len(result.stderr.splitlines()) == 1  # no line forged by a newline
 
 
 def test_on_a_terminal_the_colours_are_ours_and_the_escapes_shown(workspace: Workspace) -> None:
     store = FileStateStore(workspace.state_file)
-    hostile = {"m0.main": RecordingEntry(meeting_id(0), "rec-0", f"RECORDING{ESCAPES}")}
+    hostile = {"m0.main": RecordingEntry(meeting_id(0), "rec-0", "RECORDING", {"file_name_prefix": f"x{ESCAPES}"})}
     store.write(State(lineage=store.read().lineage, recordings=hostile), expected_serial=0)
     leader, follower = pty.openpty()
     try:
         process = subprocess.Popen(
-            workspace.command("state", "list"),
+            workspace.command("show"),
             cwd=workspace.root,
             env=workspace.base_env(),
             stdin=subprocess.DEVNULL,
@@ -184,8 +181,8 @@ def test_on_a_terminal_the_colours_are_ours_and_the_escapes_shown(workspace: Wor
     finally:
         os.close(leader)
     text = output.decode()
-    assert "\x1b[1mADDRESS" in text  # the heading in bold: colour is on
-    assert f"RECORDING{SHOWN}" in text
+    assert "\x1b[1m# m0.main:" in text  # the heading in bold: colour is on
+    assert json.dumps(f"x{ESCAPES}") in text  # the value, its escapes shown
     assert "\x1b]" not in text
     assert "\x1b[2J" not in text
     assert "\x07" not in text

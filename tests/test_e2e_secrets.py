@@ -55,6 +55,7 @@ password = "${{env:SFTP_PASSWORD}}"
 def test_no_secret_and_no_token_anywhere_but_the_api(workspace: Workspace) -> None:
     workspace.write_config(CONFIG)
     workspace.env.update(SECRETS)
+    workspace.env["GITHUB_STEP_SUMMARY"] = str(workspace.root / "step-summary.md")  # plan and apply append to it
     outputs: list[str] = []
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -63,12 +64,15 @@ def test_no_secret_and_no_token_anywhere_but_the_api(workspace: Workspace) -> No
         return result
 
     assert run("validate").returncode == 0
+    assert run("validate", "--format", "github").returncode == 0
     assert run("plan").returncode == 0
     assert run("plan", "--json").returncode == 0
+    assert run("plan", "--format", "markdown").returncode == 0
+    assert run("plan", "--format", "gitlab").returncode == 0
     assert run("plan", "--out", "saved.plan").returncode == 0
-    assert run("show", "saved.plan").returncode == 0
-    assert run("show", "--json", "saved.plan").returncode == 0
-    assert run("apply", "saved.plan", "--rate", "200").returncode == 0
+    for output_format in ("text", "json", "markdown", "gitlab"):
+        assert run("show", "--format", output_format, "saved.plan").returncode == 0
+    assert run("apply", "saved.plan", "--rate", "200", "--format", "markdown").returncode == 0
     assert run("apply", "--auto-approve", "--json").returncode == 0
     assert run("refresh").returncode == 0
     assert run("show").returncode == 0
@@ -77,13 +81,18 @@ def test_no_secret_and_no_token_anywhere_but_the_api(workspace: Workspace) -> No
     assert run("state", "list", "--json").returncode == 0
     assert run("state", "show", "allhands.archive").returncode == 0
     assert run("state", "show", "--json", "allhands.archive").returncode == 0
+    for output_format in ("markdown", "json"):
+        assert run("state", "list", "--format", output_format).returncode == 0
+        assert run("state", "show", "--format", output_format, "allhands.archive").returncode == 0
+        assert run("show", "--format", output_format).returncode == 0
 
     # A rotated secret is noticed through its digest, and shown only as "(sensitive value changed)".
     workspace.env["AWS_SECRET_ACCESS_KEY"] = ROTATED
     drifted = run("plan", "--json")
     (archive,) = [c for c in json.loads(drifted.stdout)["changes"] if c["address"] == "allhands.archive"]
-    assert archive["drift"] == [{"path": "storage_config.access_key, storage_config.secret", "sensitive": True}]
+    assert archive["drift"] == [{"path": "storage_config.secret", "sensitive": True}]  # the one that changed
     assert run("plan").returncode == 0
+    assert run("plan", "--format", "markdown", "--out", "drifted.plan").returncode == 0
     assert run("apply", "--auto-approve", "--replace", "allhands.archive", "--rate", "200").returncode == 0
     # An error path, with the debug flag: still nothing.
     workspace.env["CLOUDFLARE_BASE_URL"] = "http://127.0.0.1:9/client/v4"
@@ -98,6 +107,8 @@ def test_no_secret_and_no_token_anywhere_but_the_api(workspace: Workspace) -> No
         "recordings.state.json.backup",
         "recordings.state.json.journal",
         "saved.plan",
+        "drifted.plan",
+        "step-summary.md",
     }
     for path in written:
         content = path.read_bytes()

@@ -11,6 +11,7 @@ from reconciler._digest import sensitive_digest
 from reconciler.config import DesiredRecording, Moved, SourceLocation
 from reconciler.errors import UsageError
 from reconciler.plan import make_plan
+from reconciler.views.text import drift_text
 from state import PendingStart, RecordingEntry, State
 
 MEETING = "97440c6a-140b-40a9-9499-b23fd7a3868a"
@@ -164,7 +165,7 @@ def test_drift_is_explained_not_restarted() -> None:
     current = state_of(allhands__main=entry("RECORDING", video_config={"width": 1280, "height": 720}))
     (change,) = make_plan({"allhands.main": wanted}, current).changes
     assert change.actions == ("no-op",)
-    assert [d.describe() for d in change.drift] == ["max_seconds: (unset) → 600", "video_config.width: 1280 → 1920"]
+    assert [drift_text(d) for d in change.drift] == ["max_seconds: (unset) → 600", "video_config.width: 1280 → 1920"]
     assert "--replace allhands.main" in change.reason
 
 
@@ -181,7 +182,7 @@ def test_sensitive_drift_shows_no_value() -> None:
         )
     )
     (change,) = make_plan({"allhands.main": wanted}, current).changes
-    assert [d.describe() for d in change.drift] == ["storage_config.secret: (sensitive value changed)"]
+    assert [drift_text(d) for d in change.drift] == ["storage_config.secret: (sensitive value changed)"]
     assert "new-secret-value" not in repr(change)
     assert "old-secret-value" not in repr(change)
 
@@ -207,7 +208,7 @@ def test_plan_json_shape_and_summary() -> None:
     plan = make_plan(wanted, state_of(a__y=entry("RECORDING"), old__z=entry("UPLOADED", "rec-9")))
     document = plan.to_json()
     assert document["format_version"] == "1"
-    assert document["state"] == {"lineage": "lineage-1", "serial": 7}
+    assert document["state"] == {"lineage": "lineage-1", "serial": 7, "workspace": "default"}
     assert [c["actions"] for c in document["changes"]] == [["start"], ["stop"], ["forget"]]
     assert set(document["changes"][0]) >= {"address", "meeting_id", "actions", "reason", "recording_id"}
     assert document["summary"]["start"] == 1

@@ -33,7 +33,18 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "requirements" / "dev.txt"
 MOVED = ("providers", "state")
-NOT_BUILT = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "demo-run")
+NOT_BUILT = (
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    "demo-run",
+    ".venv-demo",
+)
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 APP = "wheel-test-app"
 

@@ -219,14 +219,14 @@ class Emulator:
             message = "Please wait and consider throttling your request speed"
             return gateway_error(429, 971, message, (("Retry-After", retry_after),))
         if fault == "5xx-before":
-            return error(502, "Bad gateway (injected by the emulator: nothing was done)")
+            return error(502, "Bad gateway (injected by the emulator)")
         if not self._authorized(authorization):
             return gateway_error(401, 10000, "Authentication error")
         if self._apps is not None and scope[1] not in self._apps:
             return error(404, f"App {scope[1]} not found")
         reply = self._route(route, scope, target, query, body, unfiltered=fault == "unfiltered")
         if fault == "5xx-after":
-            return error(500, "Internal server error (injected by the emulator: the request was carried out)")
+            return error(500, "Internal server error (injected by the emulator)")
         if fault == "drop-after":
             return None
         return reply

@@ -62,6 +62,11 @@ class Console:
     def print(self, text: str = "") -> None:
         self.out.write(self.shown(text) + "\n")
 
+    def write(self, text: str) -> None:
+        """`text` as it is (a whole document: Markdown, say), its control characters but newlines escaped."""
+        self.out.write(self.shown(text))
+        self.out.flush()
+
     def json(self, document: Any) -> None:
         """One JSON document (or one NDJSON line) on stdout (JSON escapes every control character itself)."""
         self.out.write(json.dumps(document, separators=(",", ":"), sort_keys=False) + "\n")

@@ -19,18 +19,27 @@ from reconciler.errors import UsageError
 
 if TYPE_CHECKING:
     from providers import RealtimeKitClient
+    from reconciler._runs import RunOptions
     from reconciler.config import Config
     from state import Binding, StateStore
 
-__all__ = ["binding", "configured_store", "load", "open_client", "settle_bound"]
+__all__ = [
+    "binding",
+    "configured_store",
+    "load",
+    "open_client",
+    "run_options",
+    "settle_bound",
+    "workspace",
+]
 
 
-def load(args: argparse.Namespace) -> Config:
-    """The validated configuration named by `-c`; warnings go to stderr."""
+def load(args: argparse.Namespace, config_flag: str | None = None) -> Config:
+    """The validated configuration named by `-c` (or `config_flag`, a saved plan's); warnings go to stderr."""
     from reconciler.cli._console import Console
     from reconciler.config import load_config
 
-    path = config_path(args.config)
+    path = config_path(config_flag if config_flag is not None else args.config)
     if not path.exists():
         raise UsageError(f"configuration {path} not found; pass -c PATH (a .toml file or a folder of them)")
     config = load_config(path, os.environ)
@@ -40,11 +49,32 @@ def load(args: argparse.Namespace) -> Config:
     return config
 
 
-def configured_store(args: argparse.Namespace, config: Config) -> StateStore:
+def configured_store(args: argparse.Namespace, config: Config, config_flag: str | None = None) -> StateStore:
     """The state named by `--state`, else by the configuration's `[state]` table, else the default beside it."""
     from reconciler.cli._stores import open_store, state_table
 
-    return open_store(state_table(args.state, args.config, config.state))
+    return open_store(state_table(args.state, config_flag or args.config, config.state))
+
+
+def workspace(args: argparse.Namespace, config: Config, config_flag: str | None = None) -> str:
+    """The state's workspace: `[state] workspace` for a database (default: default), `default` for a file."""
+    from reconciler.cli._stores import state_table
+
+    table = state_table(args.state, config_flag or args.config, config.state)
+    return (table.workspace or "default") if table.url is not None else "default"
+
+
+def run_options(args: argparse.Namespace, operation: str, *, refresh: bool = True) -> RunOptions:
+    """How the run treats the state, from `--lock-timeout`, `--no-refresh` and `--http-timeout`."""
+    from reconciler._runs import RunOptions
+    from reconciler.cli._stores import announce_lock_wait
+
+    return RunOptions(
+        lock_timeout=args.lock_timeout,
+        refresh=refresh and not getattr(args, "no_refresh", False),
+        bound=settle_bound(args),
+        on_wait=announce_lock_wait(operation),
+    )
 
 
 def binding(config: Config) -> Binding:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from reconciler import __version__
+from reconciler.cli._options import emulator_options, positive_float, positive_int, seconds
 
 __all__ = ["build_parser"]
 
@@ -25,49 +27,59 @@ class _Parser(argparse.ArgumentParser):
         self.exit(1, f"Error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, found {value}")
-    return value
+class _Once(argparse.Action):
+    """An option given at most once, never empty: `-c a -c b` would otherwise keep `b` silently, and `-c ''` read
+    the current folder."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None and previous != values:
+            parser.error(f"{option_string} given twice ({previous} and {values}): give it once")
+        if not isinstance(values, str) or not values.strip():
+            parser.error(f"{option_string} needs a path, found an empty one")
+        setattr(namespace, self.dest, values)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text}")
-    return value
+# The formats each command offers (design §7.1). `--json` is short for `--format json`.
+PLAN_FORMATS = ("text", "json", "markdown", "gitlab")
+VIEW_FORMATS = ("text", "json", "markdown")
+PLAIN_FORMATS = ("text", "json")
+VALIDATE_FORMATS = ("text", "json", "github")
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, found {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds of 0 or more, found {text}")
-    return value
-
-
-def _common(*, config: bool = True, state: bool = True, json: bool = True, lock: bool = False) -> _Parser:
+def _common(
+    *,
+    config: bool = True,
+    state: bool = True,
+    formats: tuple[str, ...] | None = PLAIN_FORMATS,
+    lock: bool = False,
+) -> _Parser:
     parent = _Parser(add_help=False)
     if config:
-        parent.add_argument("-c", "--config", metavar="PATH", default=None, help=_CONFIG_HELP)
+        parent.add_argument("-c", "--config", metavar="PATH", default=None, action=_Once, help=_CONFIG_HELP)
     if state:
-        parent.add_argument("--state", metavar="PATH", default=None, help="state file (default: from the config)")
-    if json:
-        parent.add_argument("--json", action="store_true", help="machine-readable output")
+        parent.add_argument(
+            "--state", metavar="PATH", default=None, action=_Once, help="state file (default: from the config)"
+        )
+    if formats:
+        parent.add_argument(
+            "--format",
+            choices=formats,
+            default="text",
+            help=f"output format: {', '.join(formats)} (default: text)",
+        )
+        parent.add_argument("--json", dest="format", action="store_const", const="json", help="short for --format json")
     if lock:
         parent.add_argument(
             "--lock-timeout",
             metavar="SECONDS",
-            type=_seconds,
+            type=seconds,
             default=0.0,
             help="wait this long for the state lock (default: 0, fail at once)",
         )
@@ -94,18 +106,18 @@ def _run_options(parser: argparse.ArgumentParser, *, apply: bool) -> None:
     _api_options(parser)
     if apply:
         parser.add_argument(
-            "--parallelism", metavar="N", type=_positive_int, default=10, help="actions in flight at once (default: 10)"
+            "--parallelism", metavar="N", type=positive_int, default=10, help="actions in flight at once (default: 10)"
         )
 
 
 def _api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--rate", metavar="R", type=_positive_float, default=4.0, help="API requests per second (default: 4)"
+        "--rate", metavar="R", type=positive_float, default=4.0, help="API requests per second (default: 4)"
     )
     parser.add_argument(
         "--http-timeout",
         metavar="SECONDS",
-        type=_positive_float,
+        type=positive_float,
         default=30.0,
         help="deadline of each API exchange: connect, send and the whole answer (default: 30)",
     )
@@ -124,75 +136,22 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    add(
-        "validate",
-        "reconciler.cli._config_cmds:run_validate",
-        "check the configuration (no network, no state)",
-        _common(state=False),
-    )
-
-    plan = add(
-        "plan", "reconciler.cli._plan_cmds:run_plan", "refresh, diff and show what apply would do", _common(lock=True)
-    )
-    _run_options(plan, apply=False)
-    plan.add_argument("--out", metavar="FILE", help="save the plan for `apply FILE`")
-    plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when the plan has changes")
-    plan.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
-
-    apply = add(
-        "apply", "reconciler.cli._apply_cmds:run_apply", "carry out a plan: start what is missing", _common(lock=True)
-    )
-    _run_options(apply, apply=True)
-    apply.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved by `plan --out`")
-    apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    apply.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
+    _plan_commands(add)
 
     refresh = add(
         "refresh", "reconciler.cli._apply_cmds:run_refresh", "update the state from the API only", _common(lock=True)
     )
     _api_options(refresh)
 
-    show = add("show", "reconciler.cli._state_cmds:run_show", "print the state, or a saved plan", _common())
+    show = add(
+        "show",
+        "reconciler.cli._state_cmds:run_show",
+        "print the state, or a saved plan",
+        _common(formats=PLAN_FORMATS),
+    )
     show.add_argument("planfile", nargs="?", metavar="PLANFILE")
 
-    state = commands.add_parser("state", help="inspect and edit the state", description="inspect and edit the state")
-    state_commands = state.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
-
-    def add_state(name: str, handler: str, help_text: str, parent: _Parser) -> argparse.ArgumentParser:
-        sub = state_commands.add_parser(name, help=help_text, description=help_text, parents=[parent])
-        sub.set_defaults(handler=handler)
-        return sub
-
-    add_state("list", "reconciler.cli._state_cmds:run_state_list", "list the addresses in the state", _common())
-    add_state("show", "reconciler.cli._state_cmds:run_state_show", "show one address", _common()).add_argument(
-        "address", metavar="ADDR"
-    )
-    add_state(
-        "rm", "reconciler.cli._state_edit_cmds:run_state_rm", "forget addresses (no API call)", _common(lock=True)
-    ).add_argument("addresses", nargs="+", metavar="ADDR")
-    mv = add_state("mv", "reconciler.cli._state_edit_cmds:run_state_mv", "rename an address", _common(lock=True))
-    mv.add_argument("source", metavar="SRC")
-    mv.add_argument("destination", metavar="DST")
-    copy = add_state(
-        "copy",
-        "reconciler.cli._state_edit_cmds:run_state_copy",
-        "copy the state to another place: a file or a postgresql:// URL (both locked, journals folded, lineage kept)",
-        _common(config=True, state=False, lock=True),
-    )
-    copy.add_argument("source", metavar="SRC", help="a state file, or a postgresql:// URL")
-    copy.add_argument("destination", metavar="DST", help="a state file, or a postgresql:// URL")
-    copy.add_argument(
-        "--workspace", default=None, help="workspace of a database side (default: [state] workspace, else default)"
-    )
-    copy.add_argument("--to-workspace", default=None, help="workspace of the destination, when it differs")
-    copy.add_argument("--schema", default=None, help="schema of a database side (default: [state] schema)")
-    rebind = add_state(
-        "rebind",
-        "reconciler.cli._rebind_cmd:run_state_rebind",
-        "bind the state to the account, app and API this configuration points at (after a real move)",
-        _common(lock=True),
-    )
-    _api_options(rebind)
+    _state_commands(commands)
 
     imp = add(
         "import",
@@ -208,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "force-unlock",
         "reconciler.cli._state_edit_cmds:run_force_unlock",
         "remove a lock left behind",
-        _common(json=False),
+        _common(formats=None),
     )
     unlock.add_argument("lock_id", metavar="LOCK_ID")
     unlock.add_argument(
@@ -221,68 +180,107 @@ def build_parser() -> argparse.ArgumentParser:
         "schema",
         "reconciler.cli._config_cmds:run_schema",
         "print the JSON Schema of the configuration file",
-        _common(config=False, state=False, json=False),
+        _common(config=False, state=False, formats=None),
     )
 
     emulator = add(
         "emulator",
         "reconciler.cli._emulator_cmd:run_emulator",
         "serve a local RealtimeKit-compatible API",
-        _common(config=False, state=False, json=False),
+        _common(config=False, state=False, formats=None),
     )
-    _emulator_options(emulator)
+    emulator_options(emulator)
     return parser
 
 
-def _emulator_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to bind (default: 127.0.0.1; requests must still name a loopback host)",
+def _plan_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """`validate`, `plan` and `apply`."""
+    validate = add(
+        "validate",
+        "reconciler.cli._config_cmds:run_validate",
+        "check the configuration (no network, no state)",
+        _common(state=False, formats=VALIDATE_FORMATS),
     )
-    parser.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 picks a free one)")
-    parser.add_argument(
-        "--token",
-        default=None,
-        help="the one bearer token to accept (default: a random one, printed at start-up)",
+    validate.add_argument(
+        "--allow-missing-env",
+        action="store_true",
+        help="do not fail on ${env:NAME} values whose variable is not set (offline checks: a pre-commit hook)",
     )
-    parser.add_argument(
-        "--speed", type=_positive_float, default=1.0, help="how fast statuses advance (2 = twice as fast)"
+
+    plan = add(
+        "plan",
+        "reconciler.cli._plan_cmds:run_plan",
+        "refresh, diff and show what apply would do",
+        _common(lock=True, formats=PLAN_FORMATS),
     )
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible fault injection")
-    parser.add_argument("--latency", type=_seconds, default=0.0, help="added latency per request, seconds")
-    parser.add_argument(
-        "--fault-rate",
-        type=_seconds,
-        default=0.0,
-        help="probability (0..1) that a request meets one of the enabled faults",
+    _run_options(plan, apply=False)
+    plan.add_argument("--out", metavar="FILE", help="save the plan for `apply FILE`")
+    plan.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when the plan has changes")
+    plan.add_argument("--no-refresh", action="store_true", help="plan from the state as it is (sends nothing)")
+    plan.add_argument("--no-summary", action="store_true", help="do not append to GitHub's step summary")
+
+    apply = add(
+        "apply",
+        "reconciler.cli._apply_cmds:run_apply",
+        "carry out a plan: start what is missing",
+        _common(lock=True, formats=VIEW_FORMATS),
     )
-    parser.add_argument(
-        "--faults",
-        default="",
-        help="comma-separated faults to inject, sharing --fault-rate, or each with its own rate (429=0.05): "
-        "429,5xx-before,5xx-after,drop-after,latency-spike",
+    _run_options(apply, apply=True)
+    apply.add_argument(
+        "planfile",
+        nargs="?",
+        metavar="PLANFILE",
+        help="a plan saved by `plan --out` (its configuration is the one it was made from, unless -c says)",
     )
-    parser.add_argument(
-        "--rps-limit", type=_positive_float, default=None, help="answer 429 beyond this many requests per second"
+    apply.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--no-refresh", action="store_true", help="plan from the state as it is")
+    apply.add_argument("--no-summary", action="store_true", help="do not append to GitHub's step summary")
+
+
+def _state_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    state = commands.add_parser("state", help="inspect and edit the state", description="inspect and edit the state")
+    state_commands = state.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
+
+    def add_state(name: str, handler: str, help_text: str, parent: _Parser) -> argparse.ArgumentParser:
+        sub = state_commands.add_parser(name, help=help_text, description=help_text, parents=[parent])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    views = VIEW_FORMATS
+    add_state(
+        "list", "reconciler.cli._state_cmds:run_state_list", "list the addresses in the state", _common(formats=views)
     )
-    parser.add_argument(
-        "--retry-after", type=_seconds, default=1.0, help="seconds an injected 429 asks to wait (default: 1)"
+    add_state(
+        "show", "reconciler.cli._state_cmds:run_state_show", "show one address", _common(formats=views)
+    ).add_argument("address", metavar="ADDR")
+    add_state(
+        "rm",
+        "reconciler.cli._state_edit_cmds:run_state_rm",
+        "forget addresses (no API call)",
+        _common(lock=True, formats=views),
+    ).add_argument("addresses", nargs="+", metavar="ADDR")
+    mv = add_state(
+        "mv", "reconciler.cli._state_edit_cmds:run_state_mv", "rename an address", _common(lock=True, formats=views)
     )
-    parser.add_argument(
-        "--spike-latency", type=_seconds, default=2.0, help="extra seconds of a latency-spike fault (default: 2)"
+    mv.add_argument("source", metavar="SRC")
+    mv.add_argument("destination", metavar="DST")
+    copy = add_state(
+        "copy",
+        "reconciler.cli._state_edit_cmds:run_state_copy",
+        "copy the state to another place: a file or a postgresql:// URL (both locked, journals folded, lineage kept)",
+        _common(config=True, state=False, lock=True, formats=views),
     )
-    parser.add_argument(
-        "--clock-offset",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="run the emulator's clock this far from the real one (negative: behind), as an API with a skewed clock",
+    copy.add_argument("source", metavar="SRC", help="a state file, or a postgresql:// URL")
+    copy.add_argument("destination", metavar="DST", help="a state file, or a postgresql:// URL")
+    copy.add_argument(
+        "--workspace", default=None, help="workspace of a database side (default: [state] workspace, else default)"
     )
-    parser.add_argument(
-        "--app",
-        action="append",
-        default=None,
-        metavar="APP_ID",
-        help="serve only this app id (repeatable); other app ids get 404 (default: any app id)",
+    copy.add_argument("--to-workspace", default=None, help="workspace of the destination, when it differs")
+    copy.add_argument("--schema", default=None, help="schema of a database side (default: [state] schema)")
+    rebind = add_state(
+        "rebind",
+        "reconciler.cli._rebind_cmd:run_state_rebind",
+        "bind the state to the account, app and API this configuration points at (after a real move)",
+        _common(lock=True, formats=views),
     )
+    _api_options(rebind)

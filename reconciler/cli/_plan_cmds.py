@@ -1,4 +1,4 @@
-"""`plan` and `show PLANFILE`, and the refresh-then-plan sequence that `apply` shares.
+"""`plan` and `show PLANFILE`: parse, call the core (`reconciler._runs.plan_run`), hand the plan to a view.
 
 Exit codes of `plan`: 0 (with `--detailed-exitcode`: 0 no changes, 2 changes), 1 on error.
 """
@@ -7,118 +7,61 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reconciler import __version__
 from reconciler.cli._console import Console
-from reconciler.cli._context import binding, configured_store, load, open_client, settle_bound
-from reconciler.cli._stores import announce_lock_wait
+from reconciler.cli._context import binding, configured_store, load, open_client, run_options, workspace
+from reconciler.cli._paths import config_path
+from reconciler.cli._summary import append_step_summary
+from reconciler.cli._views import plan_view
+from reconciler.errors import UsageError
 
-if TYPE_CHECKING:
-    from providers import Provider
-    from reconciler._session import Session
-    from reconciler.config import Config
-    from reconciler.plan import Plan
-    from reconciler.refresh import RefreshEvent
-    from state import State, StateStore
-
-__all__ = ["current_state", "plan_for", "print_plan", "run_plan", "show_plan_file"]
+__all__ = ["run_plan", "show_plan_file"]
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from reconciler.plan import write_plan_file
+    from reconciler._runs import PlanOptions, Target, plan_run
+    from reconciler.plan import SavedPlan, config_digest, write_plan_file
+    from reconciler.views.markdown import plan_markdown
 
     console = Console.from_args(args.no_color)
+    view = plan_view(args.format, console)
     config = load(args)
     store = configured_store(args, config)
-    with current_state(args, config, store, operation="plan", api=False) as session:
-        plan = plan_for(args, config, session.state)
-        events = session.events
+    options = run_options(args, "plan")
+    targets, replace = tuple(args.target), tuple(args.replace)
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(open_client(args, config, store)) if options.refresh else None
+        target = Target(store, workspace(args, config), client, binding(config) if client is not None else None)
+        plan = plan_run(config, target, options, PlanOptions(targets, replace))
     if args.out:
-        write_plan_file(Path(args.out), plan, config, __version__)
-    print_plan(console, plan, events, json_output=args.json)
-    if args.out and not args.json:
-        console.print(f"\nSaved the plan to {args.out}. Apply exactly it with `reconciler apply {args.out}`.")
+        try:
+            pointed = target.binding or binding(config)
+        except UsageError:  # no account or app known: a plan made without the API points at none yet
+            pointed = None
+        saved = SavedPlan(
+            plan,
+            config_digest=config_digest(config),
+            config_path=str(config_path(args.config)),
+            binding=pointed,
+            targets=targets,
+            replace=replace,
+            tool_version=__version__,
+        )
+        write_plan_file(Path(args.out), saved)
+    view.plan(plan)
+    if args.out:
+        view.saved(args.out)
+    append_step_summary(args, console, lambda: plan_markdown(plan))
     return 2 if args.detailed_exitcode and plan.has_changes else 0
 
 
-@contextlib.contextmanager
-def current_state(
-    args: argparse.Namespace,
-    config: Config,
-    store: StateStore,
-    *,
-    operation: str,
-    api: bool = True,
-    refresh: bool | None = None,
-    client: Provider | None = None,
-) -> Iterator[Session]:
-    """The state to plan from, with the lock held for the `with` block (`reconciler._session.locked_state`).
-
-    Folds what a previous run left in the journal and checks the binding; then, when `refresh` (by default: unless
-    `--no-refresh`), refreshes from the API and persists what changed. Without a refresh nothing is sent (unless
-    `api` asks for the cheap call that precedes an apply), and nothing is written but what the journal held.
-    `client` is the API client to use, when the caller needs it afterwards too.
-    """
-    from reconciler._session import locked_state
-
-    if refresh is None:
-        refresh = not getattr(args, "no_refresh", False)
-    with contextlib.ExitStack() as stack:
-        if client is None and (refresh or api):
-            client = stack.enter_context(open_client(args, config, store))
-        target = binding(config) if client is not None else None  # a run that sends nothing needs none
-        session = stack.enter_context(
-            locked_state(
-                store,
-                operation=operation,
-                lock_timeout=args.lock_timeout,
-                binding=target,
-                provider=client,
-                refresh=refresh,
-                bound=settle_bound(args),
-                on_wait=announce_lock_wait(operation),
-            )
-        )
-        yield session
-
-
-def plan_for(args: argparse.Namespace, config: Config, state: State) -> Plan:
-    """The plan for `state` from the configuration and the `--target`, `--replace`, `--no-refresh` flags."""
-    from reconciler.plan import make_plan
-
-    return make_plan(
-        config.recordings,
-        state,
-        moved=config.moved,
-        targets=args.target,
-        replace=args.replace,
-        refreshed=not args.no_refresh,
-    )
-
-
-def print_plan(console: Console, plan: Plan, events: tuple[RefreshEvent, ...], *, json_output: bool) -> None:
-    from reconciler.render import plan_lines, refresh_lines
-
-    if json_output:
-        document = plan.to_json()
-        document["refresh"] = [event.to_json() for event in events]
-        console.json(document)
-        return
-    if events:
-        console.print(console.style("Refresh:", "bold"))
-        for line in refresh_lines(events, console.style):
-            console.print(f"  {line}")
-    for line in plan_lines(plan, console.style):
-        console.print(line)
-
-
 def show_plan_file(args: argparse.Namespace) -> int:
-    """`show PLANFILE`: print a saved plan as `plan` printed it (`--json`: the same document)."""
+    """`show PLANFILE`: print a saved plan exactly as `plan --out` printed it, in the format asked for."""
     from reconciler.plan import read_plan_file
 
-    saved = read_plan_file(Path(args.planfile))
-    print_plan(Console.from_args(args.no_color), saved.plan, (), json_output=args.json)
+    console = Console.from_args(args.no_color)
+    view = plan_view(args.format, console)
+    view.plan(read_plan_file(Path(args.planfile)).plan)
     return 0

@@ -1,5 +1,6 @@
-"""How apply reports each outcome as it happens: a progress bar on a terminal, a line per action otherwise, NDJSON
-with `--json`. Called from worker threads, always under the applier's lock."""
+"""How apply's text view reports each outcome as it happens: a progress bar on a terminal (each outcome's line
+printed above it, so the IDs of the recordings started stay on screen), a line per action otherwise. Called from
+worker threads, always under the applier's lock."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 
 from reconciler._outcome import Outcome
 from reconciler.cli._console import Console
-from reconciler.render import outcome_line
+from reconciler.views.text import outcome_line
 
 __all__ = ["ApplyProgress"]
 
@@ -19,30 +20,28 @@ _BAR_WIDTH = 30
 class ApplyProgress:
     console: Console
     total: int
-    mode: str  # "bar", "lines" or "json"
+    bar: bool  # a bar on stderr (a terminal), or only lines
     counts: Counter[str] = field(default_factory=Counter)
 
     @classmethod
-    def for_console(cls, console: Console, total: int, *, json_output: bool) -> ApplyProgress:
-        if json_output:
-            return cls(console, total, "json")
-        return cls(console, total, "bar" if console.err.isatty() else "lines")
+    def for_console(cls, console: Console, total: int) -> ApplyProgress:
+        return cls(console, total, bar=console.err.isatty())
 
     def __call__(self, outcome: Outcome) -> None:
         self.counts[outcome.result] += 1
-        if self.mode == "json":
-            self.console.json(outcome.to_json())
-        elif self.mode == "lines":
-            self.console.print(outcome_line(outcome, self.console.style))
-            self.console.out.flush()
+        if self.bar:
+            self._clear()
+        line = outcome_line(outcome, self.console.style)
+        if self.bar and outcome.attempted_and_failed:
+            self.console.message(line)
         else:
-            if outcome.attempted_and_failed:
-                self._clear()
-                self.console.message(outcome_line(outcome, self.console.style))
+            self.console.print(line)
+            self.console.out.flush()
+        if self.bar:
             self._draw()
 
     def finish(self) -> None:
-        if self.mode == "bar":
+        if self.bar:
             self._clear()
 
     def _draw(self) -> None:

@@ -13,6 +13,7 @@ import dataclasses
 
 from reconciler.cli._console import Console
 from reconciler.cli._context import binding, configured_store, load, open_client
+from reconciler.cli._state_views import state_view
 from reconciler.cli._stores import announce_lock_wait
 from state import hold_lock
 
@@ -20,7 +21,7 @@ __all__ = ["run_state_rebind"]
 
 
 def run_state_rebind(args: argparse.Namespace) -> int:
-    console = Console.from_args(args.no_color)
+    view = state_view(args.format, Console.from_args(args.no_color))
     config = load(args)
     store = configured_store(args, config)
     target = binding(config)
@@ -30,13 +31,16 @@ def run_state_rebind(args: argparse.Namespace) -> int:
     ):
         state = store.fold()
         if state.binding == target:
-            console.print(f"The state {store.location} is already bound to {target}; nothing changed.")
+            view.done(
+                f"The state {store.location} is already bound to {target}; nothing changed.",
+                {"binding": dataclasses.asdict(target), "serial": state.serial},
+            )
             return 0
         client.check_access()
         written = store.write(dataclasses.replace(state, binding=target), expected_serial=state.serial)
     before = "nothing (it was not bound yet)" if state.binding is None else str(state.binding)
-    if args.json:
-        console.json({"binding": dataclasses.asdict(target), "serial": written.serial})
-    else:
-        console.print(f"Rebound the state {store.location}: from {before} to {target} (serial {written.serial}).")
+    view.done(
+        f"Rebound the state {store.location}: from {before} to {target} (serial {written.serial}).",
+        {"binding": dataclasses.asdict(target), "serial": written.serial},
+    )
     return 0

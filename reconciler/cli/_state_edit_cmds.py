@@ -8,11 +8,13 @@ API credentials: the state is found from `--state` or the configuration's `[stat
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import replace
 
 from reconciler.cli._console import Console
 from reconciler.cli._state_cmds import known_state, require, state_store
+from reconciler.cli._state_views import state_view
 from reconciler.cli._stores import announce_lock_wait, open_store, state_at
 from reconciler.config._patterns import ADDRESS_PATTERN
 from reconciler.errors import UsageError
@@ -25,6 +27,7 @@ _ADDRESS = re.compile(ADDRESS_PATTERN)  # addresses as the configuration makes t
 
 def run_state_rm(args: argparse.Namespace) -> int:
     console = Console.from_args(args.no_color)
+    view = state_view(args.format, console)
     store = state_store(args)
     addresses = list(dict.fromkeys(args.addresses))
     require(addresses, known_state(store), store)  # a typo is refused before the lock is taken or a file is made
@@ -36,15 +39,11 @@ def run_state_rm(args: argparse.Namespace) -> int:
         for address in addresses:
             recordings.pop(address, None)
         written = store.write(replace(state, recordings=recordings, pending=pending), expected_serial=state.serial)
-    if args.json:
-        console.json({"removed": addresses, "serial": written.serial, "backup": store.backup_location})
-    else:
-        for address in addresses:
-            console.print(f"Removed {address}")
-        console.print(
-            f"Removed {len(addresses)} address{'es' if len(addresses) > 1 else ''} from the state (serial "
-            f"{written.serial}{_kept(store)}). No API call was made: recordings keep running."
-        )
+    text = "".join(f"Removed {address}\n" for address in addresses) + (
+        f"Removed {len(addresses)} address{'es' if len(addresses) > 1 else ''} from the state (serial "
+        f"{written.serial}{_kept(store)}). No API call was made: recordings keep running."
+    )
+    view.done(text, {"removed": addresses, "serial": written.serial, "backup": _backup(store)})
     _warn_in_flight(console, in_flight)
     return 0
 
@@ -58,7 +57,7 @@ def _warn_in_flight(console: Console, in_flight: dict[str, PendingStart]) -> Non
 
 
 def run_state_mv(args: argparse.Namespace) -> int:
-    console = Console.from_args(args.no_color)
+    view = state_view(args.format, Console.from_args(args.no_color))
     store = state_store(args)
     source, destination = args.source, args.destination
     if not _ADDRESS.fullmatch(destination):
@@ -77,18 +76,25 @@ def run_state_mv(args: argparse.Namespace) -> int:
         if source in pending:
             pending[destination] = pending.pop(source)
         written = store.write(replace(state, recordings=recordings, pending=pending), expected_serial=state.serial)
-    if args.json:
-        console.json(
-            {"moved": {"from": source, "to": destination}, "serial": written.serial, "backup": store.backup_location}
-        )
-    else:
-        console.print(f"Moved {source} to {destination} (serial {written.serial}{_kept(store)}).")
+    view.done(
+        f"Moved {source} to {destination} (serial {written.serial}{_kept(store)}).",
+        {"moved": {"from": source, "to": destination}, "serial": written.serial, "backup": _backup(store)},
+    )
     return 0
 
 
 def _kept(store: StateStore) -> str:
-    """Where the previous generation is kept, for a message ("" when the store keeps none)."""
-    return "" if store.backup_location is None else f"; the previous generation is in {store.backup_location}"
+    """Where the previous generation is kept, for a message ("" when the store keeps none, or has none yet)."""
+    backup = _backup(store)
+    return "" if backup is None else f"; the previous generation is in {backup}"
+
+
+def _backup(store: StateStore) -> str | None:
+    """The previous generation's place, when there is one to restore (a first write leaves none)."""
+    location = store.backup_location
+    if location is None or not os.path.lexists(location):
+        return None
+    return location
 
 
 def _check_move(source: str, destination: str, state: State, store: StateStore) -> None:
@@ -114,16 +120,14 @@ def run_force_unlock(args: argparse.Namespace) -> int:
 def run_state_copy(args: argparse.Namespace) -> int:
     from reconciler.state_copy import copy_state
 
-    console = Console.from_args(args.no_color)
+    view = state_view(args.format, Console.from_args(args.no_color))
     source = open_store(state_at(args.source, args.config, workspace=args.workspace, schema=args.schema))
     to_workspace = args.to_workspace or args.workspace
     destination = open_store(state_at(args.destination, args.config, workspace=to_workspace, schema=args.schema))
     copied = copy_state(source, destination, lock_timeout=args.lock_timeout, on_wait=announce_lock_wait("state copy"))
-    if args.json:
-        console.json({"lineage": copied.lineage, "serial": copied.serial, "recordings": len(copied.recordings)})
-    else:
-        console.print(
-            f"Copied the state ({len(copied.recordings)} recordings, lineage {copied.lineage}) from {source.location} "
-            f"to {destination.location} (serial {copied.serial} there). {source.location} is left as it was."
-        )
+    view.done(
+        f"Copied the state ({len(copied.recordings)} recordings, lineage {copied.lineage}) from {source.location} "
+        f"to {destination.location} (serial {copied.serial} there). {source.location} is left as it was.",
+        {"lineage": copied.lineage, "serial": copied.serial, "recordings": len(copied.recordings)},
+    )
     return 0

@@ -130,6 +130,7 @@ class Config:
     state: StateTable = field(default_factory=StateTable)
     moved: tuple[Moved, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    missing_env: tuple[str, ...] = ()  # variables not set, allowed by `validate --allow-missing-env`
 
     def __repr__(self) -> str:
         return (

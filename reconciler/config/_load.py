@@ -33,13 +33,20 @@ _SENSITIVE = tuple((section, leaf) for section, _, leaf in (path.partition(".") 
 _SENSITIVE_SECTIONS = frozenset(section for section, _ in _SENSITIVE)
 
 
-def load_config(path: Path, env: Mapping[str, str]) -> Config:
+def load_config(path: Path, env: Mapping[str, str], *, allow_missing_env: bool = False) -> Config:
     """The configuration at `path` (a file, or a folder whose `*.toml` files are merged), with `${env:NAME}`
     resolved from `env`, which also fills a missing `[provider]` account_id / app_id. Raises `ConfigError`
-    listing every problem of every file."""
+    listing every problem of every file. With `allow_missing_env` (offline checks: `validate
+    --allow-missing-env`), a variable that is not set is no problem, and the values that use it are not checked;
+    `Config.missing_env` names those variables. Such a configuration is for checking only: never plan with it."""
     files = _config_files(path)
     problems: list[Problem] = []
-    sources = [source for file in files if (source := read_source(file, env, problems)) is not None]
+    missing: set[str] = set()
+    sources = [
+        source
+        for file in files
+        if (source := read_source(file, env, problems, missing if allow_missing_env else None)) is not None
+    ]
     merged = merge_sources(sources, problems)
     provider = _provider(merged, env, files[0], problems)
     desired = build_desired(merged, problems)
@@ -56,6 +63,7 @@ def load_config(path: Path, env: Mapping[str, str]) -> Config:
         state=state,
         moved=tuple(desired.moved),
         warnings=tuple(_literal_secrets(sources)),
+        missing_env=tuple(sorted(missing)),
     )
 
 

@@ -57,8 +57,12 @@ class Source:
         return self._lines.line_of(keys)
 
 
-def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> Source | None:
-    """The file read and checked; None (with the reason in `problems`) when it cannot be parsed at all."""
+def read_source(
+    file: Path, env: Mapping[str, str], problems: list[Problem], missing: set[str] | None = None
+) -> Source | None:
+    """The file read and checked; None (with the reason in `problems`) when it cannot be parsed at all. With a
+    `missing` set, a variable that is not set is added to it instead of being a problem (and the values that use
+    it are not checked)."""
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -91,7 +95,11 @@ def read_source(file: Path, env: Mapping[str, str], problems: list[Problem]) -> 
         return None
     substitution = substitute_env(raw, env)
     source = Source(file, text, raw, substitution.from_env)
-    problems += _env_problems(source, substitution.problems)
+    found = substitution.problems
+    if missing is not None:
+        missing.update(problem.name for problem in found if problem.name is not None)
+        found = [problem for problem in found if problem.name is None]
+    problems += _env_problems(source, found)
     try:
         FILE_ADAPTER.validate_python(source.document)
     except ValidationError as error:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from reconciler.plan._file import SavedPlan, config_digest, config_matches, read_plan_file, write_plan_file
+from reconciler.plan._file import (
+    SavedPlan,
+    config_digest,
+    config_matches,
+    plan_file_document,
+    read_plan_file,
+    write_plan_file,
+)
 from reconciler.plan._make import make_plan
 from reconciler.plan._model import ACTIONS, Action, Change, Drift, Plan
 
@@ -16,6 +23,7 @@ __all__ = [
     "config_digest",
     "config_matches",
     "make_plan",
+    "plan_file_document",
     "read_plan_file",
     "write_plan_file",
 ]

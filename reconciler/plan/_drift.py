@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler._digest import digest_matches
+from reconciler._digest import changed_secrets, digest_matches
 from reconciler.plan._model import Drift
 
 __all__ = ["explain_drift", "has_drift"]
@@ -30,7 +30,8 @@ def explain_drift(
     declared_fields: Mapping[str, Any],
     declared_secrets: Mapping[str, str],
 ) -> tuple[Drift, ...]:
-    """One `Drift` per changed leaf (sorted by path); secrets only as "(sensitive value changed)"."""
+    """One `Drift` per changed leaf (sorted by path); a secret only as a sensitive `Drift`, one per secret that
+    changed (or, for a digest of an older state that cannot tell which, one naming every secret declared)."""
     drifts: list[Drift] = []
     if dict(started_fields) != dict(declared_fields):
         from deepdiff import DeepDiff
@@ -43,12 +44,10 @@ def explain_drift(
                 after = None if kind == "dictionary_item_removed" else level.t2
                 drifts.append(Drift(path=path, before=before, after=after))
     if not digest_matches(started_digest, declared_secrets):
-        drifts.append(Drift(path=_sensitive_label(declared_secrets), sensitive=True))
+        changed = changed_secrets(started_digest, declared_secrets)
+        if changed is None:  # a digest of all secrets at once: which one changed is unknown
+            label = " or ".join(sorted(declared_secrets)) or "sensitive fields (removed)"
+            drifts.append(Drift(path=label, sensitive=True))
+        else:
+            drifts += [Drift(path=path, sensitive=True) for path in changed]
     return tuple(sorted(drifts, key=lambda drift: drift.path))
-
-
-def _sensitive_label(declared_secrets: Mapping[str, str]) -> str:
-    # The digest covers all secrets at once, so which one changed is unknown; name the ones declared now.
-    if not declared_secrets:
-        return "sensitive fields (removed)"
-    return ", ".join(sorted(declared_secrets))

@@ -1,8 +1,10 @@
-"""Saved plans (`plan --out FILE`): the plan's JSON plus what is needed to refuse it once it is stale.
+"""Saved plans (`plan --out FILE`): everything `plan` showed, plus what `apply FILE` needs to check it still holds.
 
-A saved plan holds no secret. It records the state's lineage and serial it was made against, and a digest of the
-configuration: the non-sensitive content in the clear-text hash, the sensitive values only as a salted digest
-(`reconciler._digest`). `apply FILE` refuses the plan when any of them changed.
+A saved plan holds no secret. It keeps the plan as shown (changes with their fields, notes, drift, warnings and the
+refresh events), the configuration it was made from (its path as given, and a digest: the non-sensitive content
+in the clear-text hash, the sensitive values only as a salted digest, `reconciler._digest`), the binding and the
+`--target`/`--replace` options, and a SHA-256 digest of all of that, so that a file edited by hand (or cut short)
+is refused. The digest is not a signature: it tells an accident or a careless edit, not a forger with the tool.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,30 +20,40 @@ from typing import Any
 from reconciler._digest import canonical_json, digest_matches, sensitive_digest
 from reconciler.config import Config
 from reconciler.errors import PlanFileError
-from reconciler.plan._model import ACTIONS, Action, Change, Drift, Plan
+from reconciler.plan._model import Plan
+from state import Binding
 
 __all__ = [
     "PLAN_FILE_KIND",
     "SavedPlan",
     "config_digest",
     "config_matches",
+    "plan_file_document",
     "read_plan_file",
     "write_plan_file",
 ]
 
 PLAN_FILE_KIND = "reconciler-plan"
+FILE_VERSION = 2  # 2: the plan as shown (notes, fields, events), config path, binding, options and a digest
 
 
 @dataclass(frozen=True, slots=True)
 class SavedPlan:
+    """A plan as saved: the plan, the configuration it was made from (path as given, digest), what the run pointed
+    at (`binding`; None when nothing was sent to make it), the options that shaped it, and the tool's version."""
+
     plan: Plan
     config_digest: str
-    tool_version: str
+    config_path: str
+    binding: Binding | None
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    tool_version: str = ""
 
 
 def config_digest(config: Config, salt: str | None = None) -> str:
     """`"<sha256 of the public content>/<salted digest of the secrets>"`: everything that decides a plan."""
-    return f"{_public_digest(config)}/{sensitive_digest(_secrets(config), salt) or ''}"
+    return f"{_public_digest(config)}/{sensitive_digest(_secrets(config), salt, per_value=False) or ''}"
 
 
 def config_matches(saved_digest: str, config: Config) -> bool:
@@ -70,91 +81,74 @@ def _secrets(config: Config) -> dict[str, str]:
     }
 
 
-def write_plan_file(path: Path, plan: Plan, config: Config, tool_version: str) -> None:
-    document = {
+def plan_file_document(saved: SavedPlan) -> dict[str, Any]:
+    """The JSON document of a saved plan, its own digest included."""
+    binding = saved.binding
+    document: dict[str, Any] = {
         "kind": PLAN_FILE_KIND,
-        "tool_version": tool_version,
-        "config_digest": config_digest(config),
-        **plan.to_json(),
+        "file_version": FILE_VERSION,
+        "tool_version": saved.tool_version,
+        "config": {"path": saved.config_path, "digest": saved.config_digest},
+        "binding": None
+        if binding is None
+        else {"account_id": binding.account_id, "app_id": binding.app_id, "api": binding.api},
+        "options": {"targets": list(saved.targets), "replace": list(saved.replace)},
+        "plan": saved.plan.to_json(),
     }
+    document["digest"] = content_digest(document)
+    return document
+
+
+def content_digest(document: dict[str, Any]) -> str:
+    """`sha256:<hex>` of the document's canonical JSON, without its `digest` key."""
+    content = {key: value for key, value in document.items() if key != "digest"}
+    return "sha256:" + hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def write_plan_file(path: Path, saved: SavedPlan) -> None:
+    """Write `saved` at `path` (mode 0600), replacing what is there; never through a link, never half written."""
+    if path.is_dir():
+        raise PlanFileError(f"--out {path} is a folder: name a file, such as {path / 'plan.json'}")
+    text = json.dumps(plan_file_document(saved), indent=1, ensure_ascii=False) + "\n"
     # A new temp file of our own (never an existing file, never through a link), then renamed over `path`: a link
     # at `path` is replaced, not written through.
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as error:
+        raise PlanFileError(f"cannot write the plan to {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=1)
-            stream.write("\n")
+            stream.write(text)
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise PlanFileError(f"cannot write the plan to {path}: {error.strerror or error}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
 
 
 def read_plan_file(path: Path) -> SavedPlan:
+    """The saved plan at `path`; raises `PlanFileError` saying what is wrong with it, in the file's own terms."""
+    from reconciler.plan._file_read import saved_plan_from
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PlanFileError(f"plan file {path} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PlanFileError(f"{path} is not a saved plan: {error}") from None
+    except IsADirectoryError:
+        raise PlanFileError(f"{path} is a folder, not a saved plan") from None
+    except OSError as error:
+        raise PlanFileError(f"cannot read the plan file {path}: {error.strerror or error}") from None
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path} is not a saved plan: it is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise PlanFileError(
+            f"{path} is not a saved plan: it is not valid JSON ({error.msg} at line {error.lineno})"
+        ) from None
     except RecursionError:
         raise PlanFileError(f"{path} is not a saved plan: it is nested far too deeply") from None
-    if not isinstance(document, dict) or document.get("kind") != PLAN_FILE_KIND:
-        raise PlanFileError(f"{path} is not a saved plan (made by `reconciler plan --out FILE`)")
-    if document.get("format_version") != "1":
-        raise PlanFileError(f"{path}: unknown plan format_version {document.get('format_version')!r}")
-    try:
-        state = document["state"]
-        plan = Plan(
-            changes=tuple(_change(item) for item in document["changes"]),
-            lineage=_str(state["lineage"]),
-            serial=_int(state["serial"]),
-            warnings=tuple(_str(item) for item in document.get("warnings", [])),
-        )
-        return SavedPlan(plan, _str(document["config_digest"]), _str(document.get("tool_version", "")))
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise PlanFileError(f"{path} is damaged ({error}); make a new plan with `reconciler plan --out`") from None
-
-
-def _change(item: Mapping[str, Any]) -> Change:
-    actions = tuple(_action(action) for action in item["actions"])
-    return Change(
-        address=_str(item["address"]),
-        meeting_id=_str(item["meeting_id"]),
-        actions=actions,
-        reason=_str(item["reason"]),
-        recording_id=_optional_str(item.get("recording_id")),
-        status=_optional_str(item.get("status")),
-        moved_from=_optional_str(item.get("moved_from")),
-        drift=tuple(_drift(entry) for entry in item.get("drift", [])),
-    )
-
-
-def _drift(item: Mapping[str, Any]) -> Drift:
-    if item.get("sensitive"):
-        return Drift(path=_str(item["path"]), sensitive=True)
-    return Drift(path=_str(item["path"]), before=item.get("before"), after=item.get("after"))
-
-
-def _action(value: Any) -> Action:
-    for action in ACTIONS:
-        if value == action:
-            return action
-    raise ValueError(f"unknown action {value!r}")
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, found {value!r}")
-    return value
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value is None else _str(value)
-
-
-def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"expected a whole number, found {value!r}")
-    return value
+    return saved_plan_from(document, path, expected_digest=content_digest)

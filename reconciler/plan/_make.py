@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from difflib import get_close_matches
 from fnmatch import fnmatchcase
 
 from providers import ACTIVE_STATUSES
@@ -39,10 +40,11 @@ def make_plan(
     def in_scope(address: str) -> bool:
         return not targets or any(fnmatchcase(address, pattern) for pattern in targets)
 
+    known = (*desired, *state.recordings, *state.pending)
     warnings = [
-        f"--target {pattern} matches no declared or recorded address"
+        _unmatched_target(pattern, known)
         for pattern in targets
-        if not any(fnmatchcase(address, pattern) for address in (*desired, *state.recordings, *state.pending))
+        if not any(fnmatchcase(address, pattern) for address in known)
     ]
     _check_replace(replace, desired)
     recordings, moved_from, move_warnings = _apply_moves(state, moved, in_scope)
@@ -68,7 +70,40 @@ def make_plan(
     for address in sorted(set(recordings) | set(state.pending)):
         if address not in desired and in_scope(address):
             changes.append(_undeclared(address, recordings.get(address), state.pending.get(address)))
+    warnings += _renamed_without_moved(changes, recordings)
     return Plan(changes=tuple(changes), lineage=state.lineage, serial=state.serial, warnings=tuple(warnings))
+
+
+def _unmatched_target(pattern: str, known: Sequence[str]) -> str:
+    """The warning for a `--target` that matches nothing, with a hint when the likely meaning is clear."""
+    warning = f"--target {pattern} matches no declared or recorded address"
+    if "." not in pattern and any(fnmatchcase(address, f"{pattern}.*") for address in known):
+        return f"{warning}; addresses are MEETING.RECORDING: did you mean --target '{pattern}.*'?"
+    close = get_close_matches(pattern, sorted(set(known)), n=1)
+    return f"{warning}; did you mean {close[0]}?" if close else warning
+
+
+def _renamed_without_moved(changes: Sequence[Change], recordings: Mapping[str, RecordingEntry]) -> list[str]:
+    """A start beside a forget of the same meeting whose recording is still there: most likely a key renamed
+    without `[[moved]]` (and, unless both allow multiple recordings, a start the API refuses)."""
+    forgotten: dict[str, list[Change]] = {}
+    for change in changes:
+        entry = recordings.get(change.address)
+        if change.actions == ("forget",) and entry is not None and entry.present:
+            forgotten.setdefault(change.meeting_id, []).append(change)
+    warnings = []
+    for change in changes:
+        if change.actions != ("start",):
+            continue
+        for old in forgotten.get(change.meeting_id, ()):
+            warnings.append(
+                f"{change.address} starts a recording of meeting {change.meeting_id}, while {old.address} (no "
+                f"longer declared) is dropped from the state with recording {old.recording_id} ({old.status}) of "
+                f'the same meeting. If {old.address} was renamed, add [[moved]] from = "{old.address}" to = '
+                f'"{change.address}" to keep that recording; otherwise the API refuses a second active recording '
+                "of a meeting unless both set allow_multiple_recordings = true"
+            )
+    return warnings
 
 
 def _decide(
@@ -79,6 +114,7 @@ def _decide(
     refreshed: bool,
 ) -> Change:
     def change(actions: tuple[Action, ...], reason: str) -> Change:
+        starts = "start" in actions
         return Change(
             address=recording.address,
             meeting_id=recording.meeting_id,
@@ -86,6 +122,8 @@ def _decide(
             reason=reason,
             recording_id=entry.recording_id if entry else None,
             status=entry.status if entry else None,
+            fields=recording.public_fields() if starts else {},
+            sensitive=tuple(sorted(recording.sensitive_values())) if starts else (),
         )
 
     if pending is not None:
@@ -113,21 +151,21 @@ def _decide(
         if not present:
             return change(("start",), _missing_reason(entry))
         if status == "PAUSED":
-            return _drifted(change(("resume",), "paused; declared status is recording"), recording, entry)
+            return _drifted(change(("resume",), 'PAUSED; declared status = "recording"'), recording, entry)
         return _drifted(change(("no-op",), f"already {status}"), recording, entry)
     if wanted == "paused":
         if status == "RECORDING":
-            return _drifted(change(("pause",), "recording; declared status is paused"), recording, entry)
+            return _drifted(change(("pause",), 'RECORDING; declared status = "paused"'), recording, entry)
         if status == "INVOKED":
             return _drifted(change(("no-op",), "not recording yet (INVOKED); a later run pauses it"), recording, entry)
         if not present:
             return dataclasses.replace(
-                change(("no-op",), "declared paused, and a paused recording is never started"), notable=True
+                change(("no-op",), 'declared status = "paused", and a paused recording is never started'), notable=True
             )
         return _drifted(change(("no-op",), f"already {status}"), recording, entry)
     if status in ACTIVE_STATUSES:
-        return change(("stop",), f"{status}; declared status is stopped")
-    return change(("no-op",), f"declared stopped and not active ({status or 'not recorded'})")
+        return change(("stop",), f'{status}; declared status = "stopped"')
+    return change(("no-op",), f'declared status = "stopped", and not active ({status or "not recorded"})')
 
 
 def _held_back(change: Change, blocker: str, refreshed: bool) -> Change:
@@ -135,7 +173,7 @@ def _held_back(change: Change, blocker: str, refreshed: bool) -> Change:
         f"held back: a start of this meeting ({blocker}) has an unknown outcome; {_resolution(refreshed)} first "
         f"(then: {', '.join(change.actions)})"
     )
-    return dataclasses.replace(change, actions=("no-op",), reason=reason, notable=True)
+    return dataclasses.replace(change, actions=("no-op",), reason=reason, notable=True, fields={}, sensitive=())
 
 
 def _resolution(refreshed: bool) -> str:

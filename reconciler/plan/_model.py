@@ -1,14 +1,18 @@
 """A plan is data: the changes `make_plan` decided, each with its actions and a human reason.
 
-Nothing here talks to the network or the disk. The applier carries a plan out; the renderers print it; a saved
-plan file is its JSON form plus what is needed to refuse it once it is stale.
+Nothing here talks to the network or the disk, and nothing here formats for a reader: the applier carries a plan
+out; the views (`reconciler.views`) show it; a saved plan file is its JSON form plus what is needed to refuse it
+once it no longer holds.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from reconciler._events import RefreshEvent
 
 __all__ = ["ACTIONS", "Action", "Change", "Drift", "Plan"]
 
@@ -22,18 +26,14 @@ API_ACTIONS: frozenset[str] = frozenset({"start", "pause", "resume", "stop"})
 class Drift:
     """One field whose declared value differs from the one the recording was started with.
 
-    Sensitive values are never held: `sensitive` is set and `before`/`after` are None.
+    Sensitive values are never held: `sensitive` is set and `before`/`after` are None (None also stands for a
+    field that is unset on one side).
     """
 
     path: str
     before: Any = None
     after: Any = None
     sensitive: bool = False
-
-    def describe(self) -> str:
-        if self.sensitive:
-            return f"{self.path}: (sensitive value changed)"
-        return f"{self.path}: {_show(self.before)} → {_show(self.after)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,9 @@ class Change:
     `actions` is one action, or `("stop", "start")` for a replacement of an active recording. `recording_id` and
     `status` describe the recording in state before the change (None when there is none). `moved_from` is set for
     a move. `drift` explains declared fields that differ from the recording's, which never restarts it.
-    `notable` marks a no-op worth showing even in a short plan.
+    `notable` marks a no-op worth showing even in a short plan. `fields` are the public fields a start sends
+    (besides `meeting_id`) and `sensitive` the dotted paths of the secrets it sends too (never their values); both
+    are empty for a change that starts nothing.
     """
 
     address: str
@@ -55,6 +57,8 @@ class Change:
     moved_from: str | None = None
     drift: tuple[Drift, ...] = ()
     notable: bool = False  # a no-op the user should see: a start held back, a paused recording never started
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    sensitive: tuple[str, ...] = ()
 
     @property
     def is_noop(self) -> bool:
@@ -78,17 +82,26 @@ class Change:
             document["moved_from"] = self.moved_from
         if self.drift:
             document["drift"] = [_drift_json(item) for item in self.drift]
+        if self.notable:
+            document["notable"] = True
+        if "start" in self.actions:
+            document["fields"] = dict(self.fields)
+            document["sensitive"] = list(self.sensitive)
         return document
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The changes for every address in scope, in a stable order, and the state they were planned against."""
+    """The changes for every address in scope, in a stable order, and the state they were planned against: its
+    lineage, serial and workspace (`default` for a file). `events` are what the refresh before the plan learned,
+    `warnings` what the user should read; both are part of the plan as shown and saved."""
 
     changes: tuple[Change, ...]
     lineage: str
     serial: int
     warnings: tuple[str, ...] = field(default=())
+    events: tuple[RefreshEvent, ...] = field(default=())
+    workspace: str = "default"
 
     @property
     def summary(self) -> dict[str, int]:
@@ -104,10 +117,11 @@ class Plan:
         """The document of design §7 (`plan --json`, `show --json PLANFILE`)."""
         return {
             "format_version": "1",
-            "state": {"lineage": self.lineage, "serial": self.serial},
+            "state": {"lineage": self.lineage, "serial": self.serial, "workspace": self.workspace},
             "changes": [change.to_json() for change in self.changes],
             "summary": self.summary,
             "warnings": list(self.warnings),
+            "refresh": [event.to_json() for event in self.events],
         }
 
 
@@ -115,13 +129,3 @@ def _drift_json(drift: Drift) -> dict[str, Any]:
     if drift.sensitive:
         return {"path": drift.path, "sensitive": True}
     return {"path": drift.path, "before": drift.before, "after": drift.after}
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

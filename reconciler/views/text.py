@@ -1,4 +1,5 @@
-"""Human text for plans, refresh events and apply outcomes, in the manner of Terraform. Pure: returns strings.
+"""The text view: plans, refresh events and apply outcomes as people read them, in the manner of Terraform. Pure:
+returns strings.
 
 `style(text, *names)` is how colour gets in (the CLI passes its console's, which is a no-op off a terminal).
 What came from outside (API messages, ids and statuses, addresses and values read from a state file) goes in
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from reconciler._events import RefreshEvent
 from reconciler._outcome import Outcome
 from reconciler._text import escape_controls as _safe
-from reconciler.plan import Change, Plan
-from reconciler.refresh import RefreshEvent
+from reconciler._toml import toml_key, toml_value, with_sensitive
+from reconciler.plan import Change, Drift, Plan
 
 __all__ = [
     "Style",
     "apply_summary_line",
+    "drift_text",
     "no_style",
     "outcome_line",
     "plan_lines",
@@ -52,9 +55,14 @@ def no_style(text: str, *names: str) -> str:
 
 
 def plan_lines(plan: Plan, style: Style = no_style) -> Iterator[str]:
-    """The plan as Terraform would print it: changes, then notes on no-ops worth a look, then the summary."""
+    """The plan as Terraform would print it: what refresh learned, warnings, changes (with the fields a start
+    sends), then notes on no-ops worth a look, then the summary."""
+    if plan.events:
+        yield style("Refresh:", "bold")
+        for line in refresh_lines(plan.events, style):
+            yield f"  {line}"
     for warning in plan.warnings:
-        yield style("Warning: ", "yellow", "bold") + warning
+        yield style("Warning: ", "yellow", "bold") + _safe(warning)
     changing = [change for change in plan.changes if not change.is_noop]
     noted = [change for change in plan.changes if change.is_noop and (change.drift or change.notable)]
     yield from _section("reconciler will perform the following actions:", changing, style)
@@ -65,9 +73,13 @@ def plan_lines(plan: Plan, style: Style = no_style) -> Iterator[str]:
 
 def plan_summary_line(plan: Plan, style: Style = no_style) -> str:
     if not plan.has_changes:
-        unchanged = plan.summary["no-op"]
-        noun = "recording matches" if unchanged == 1 else "recordings match"
-        return style("No changes.", "bold") + f" {unchanged} declared {noun} the state."
+        noted = sum(1 for change in plan.changes if change.drift or change.notable)
+        matching = plan.summary["no-op"] - noted
+        noun = "recording matches" if matching == 1 else "recordings match"
+        text = f" {matching} declared {noun} the state"
+        if noted:
+            text += f"; {noted} {'is' if noted == 1 else 'are'} unchanged with a note (above)"
+        return style("No changes.", "bold") + text + "."
     counts = plan.summary
     parts = [f"{counts['start']} to start"]
     parts += [f"{counts[action]} to {action}" for action in ("pause", "resume") if counts[action]]
@@ -101,7 +113,18 @@ def _change_lines(change: Change, width: int, style: Style) -> Iterator[str]:
     yield f"  {style(glyph, colour, 'bold')} {address}  {style(actions, colour)}{recording}"
     yield f"      {style(_safe(change.reason), 'dim')}"
     for drift in change.drift:
-        yield f"      {_safe(drift.describe())}"
+        yield f"      {drift_text(drift)}"
+    if "start" in change.actions:
+        # What the start sends, one line per top-level field (tables inline), secrets as (sensitive).
+        for key, value in with_sensitive(change.fields, change.sensitive).items():
+            yield f"      {style(toml_key(key), 'dim')} = {toml_value(value)}"
+
+
+def drift_text(drift: Drift) -> str:
+    """`video_config.width: 1280 → 1920`, values as TOML; a secret only as "(sensitive value changed)"."""
+    if drift.sensitive:
+        return f"{_safe(drift.path)}: (sensitive value changed)"
+    return f"{_safe(drift.path)}: {toml_value(drift.before)} → {toml_value(drift.after)}"
 
 
 _EVENT_COLOURS = {
@@ -126,7 +149,7 @@ def outcome_line(outcome: Outcome, style: Style = no_style) -> str:
         verdict = style(_PAST.get(action, action), "green")
         recording = f" {_safe(outcome.recording_id)}" if outcome.recording_id else ""
         status = f" ({_safe(outcome.status)})" if outcome.status else ""
-        note = f": {message}" if message else ""
+        note = f" {message}" if message.startswith("from ") else f": {message}" if message else ""
         return f"{address}: {verdict}{recording}{status}{note}"
     if outcome.result == "skipped":
         return f"{address}: {style(f'{action} skipped', 'dim')}: {message}"
