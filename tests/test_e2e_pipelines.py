@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 import yaml
-from _postgres import PostgresServer
 
 from _e2e import ACCOUNT, APP, REPO, TOKEN, Workspace, meeting_id, meetings
+from _postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
 
