@@ -1,11 +1,13 @@
 """The step summary (appended in GitHub Actions, or not with --no-summary), and `validate --allow-missing-env`,
-the offline check a pre-commit hook runs."""
+the offline check a pre-commit hook runs; the output of refresh and import in each format."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from _e2e import Workspace, meetings
+from _e2e import Workspace, meeting_id, meetings
 
 pytestmark = pytest.mark.e2e
 
@@ -45,3 +47,23 @@ def test_validate_allows_missing_variables_only_when_asked(workspace: Workspace)
     broken = workspace.run("validate", "--allow-missing-env")
     assert broken.returncode == 1  # what can be checked still is
     assert "video_config.width" in broken.stderr
+
+
+def test_refresh_and_import_print_one_json_document_or_text(workspace: Workspace) -> None:
+    workspace.write_config(meetings(1))
+    assert workspace.run("apply", "--auto-approve").returncode == 0, "apply"
+    workspace.write_config(meetings(2))
+    theirs = workspace.start_elsewhere(meeting_id(1))
+    assert f"Imported recording {theirs} " in workspace.run("import", "m1.main", theirs).stdout
+    assert workspace.run("state", "rm", "m1.main").returncode == 0
+    imported = workspace.run("import", "m1.main", theirs, "--json")
+    assert imported.returncode == 0, imported.stderr
+    document = json.loads(imported.stdout)
+    assert document["address"] == "m1.main"
+    assert document["recording_id"] == theirs
+    assert isinstance(document["serial"], int)
+    refreshed = workspace.run("refresh", "--json")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert json.loads(refreshed.stdout)["state"]["serial"] >= document["serial"]
+    text = workspace.run("refresh")
+    assert text.stdout.splitlines()[-1].startswith("Refreshed 2 recordings: ")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.cli._console import Console
 from reconciler.cli._context import binding, configured_store, load, open_client, run_options, workspace
+from reconciler.cli._state_views import state_view
 from reconciler.cli._summary import append_step_summary
 from reconciler.cli._views import apply_view
 from reconciler.errors import UsageError
@@ -115,18 +116,16 @@ def run_refresh(args: argparse.Namespace) -> int:
         target = Target(store, workspace(args, config), client, binding(config))
         session = refresh_run(target, run_options(args, "refresh", refresh=True))
     state, events = session.state, session.events
-    if args.format == "json":
-        console.json(
-            {
-                "state": {"lineage": state.lineage, "serial": state.serial},
-                "events": [event.to_json() for event in events],
-            }
-        )
-        return 0
-    for line in refresh_lines(events, console.style):
-        console.print(line)
     count = len(state.recordings)
-    console.print(f"Refreshed {count} recording{'s' if count != 1 else ''}: {len(events) or 'no'} change(s).")
+    lines = [
+        *refresh_lines(events, console.style),
+        f"Refreshed {count} recording{'s' if count != 1 else ''}: {len(events) or 'no'} change(s).",
+    ]
+    document = {
+        "state": {"lineage": state.lineage, "serial": state.serial},
+        "events": [event.to_json() for event in events],
+    }
+    state_view(args.format, console).done("\n".join(lines), document)
     return 0
 
 
@@ -144,15 +143,12 @@ def run_import(args: argparse.Namespace) -> int:
             config, target, run_options(args, "import", refresh=False), args.address, args.recording_id
         )
     recording = written.recordings[args.address]
-    if args.format == "json":
-        console.json(
-            {
-                "address": args.address,
-                "recording_id": recording.recording_id,
-                "status": recording.status,
-                "serial": written.serial,
-            }
-        )
-    else:
-        console.print(f"Imported recording {recording.recording_id} ({recording.status}) as {args.address}.")
+    document = {
+        "address": args.address,
+        "recording_id": recording.recording_id,
+        "status": recording.status,
+        "serial": written.serial,
+    }
+    text = f"Imported recording {recording.recording_id} ({recording.status}) as {args.address}."
+    state_view(args.format, console).done(text, document)
     return 0
