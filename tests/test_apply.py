@@ -277,7 +277,7 @@ def test_an_intent_journaled_ahead_of_a_start_never_attempted_is_cleared() -> No
             stop.set()
         return started
 
-    fake.start = start  # type: ignore[method-assign]
+    fake.start = start  # type: ignore[method-assign]  # a stand-in start for this test
     desired = {"a.r": declared("a.r", 1), "b.r": declared("b.r", 2)}
     state = store.read()
     result = apply_plan(make_plan(desired, state), desired, fake, store, state, parallelism=1, stop=stop)
@@ -315,7 +315,7 @@ def test_a_start_refused_before_it_was_sent_clears_the_intent_journaled_ahead() 
     def start(meeting: str, body: Any, **options: Any) -> Any:
         raise TransportError("cannot reach the API")  # before any attempt left: before_send was never called
 
-    fake.start = start  # type: ignore[method-assign]
+    fake.start = start  # type: ignore[method-assign]  # a stand-in start for this test
     result, state = run({"a.r": declared("a.r", 1)}, fake, store)
     assert [(o.address, o.result) for o in result.outcomes] == [("a.r", "failed")]
     assert state.pending == {}
@@ -351,7 +351,7 @@ def test_a_start_waiting_for_the_rate_limit_when_ctrl_c_comes_is_never_sent() ->
         stop.set()  # Ctrl-C while this start waits for its turn at the rate limiter, before it is sent
         return original(meeting, body, **options)
 
-    fake.start = start  # type: ignore[method-assign]
+    fake.start = start  # type: ignore[method-assign]  # a stand-in start for this test
     desired = {"a.r": declared("a.r", 1)}
     state = store.read()
     result = apply_plan(make_plan(desired, state), desired, fake, store, state, stop=stop)
@@ -373,7 +373,7 @@ def test_a_run_whose_lock_is_force_unlocked_sends_nothing_more_and_leaves_its_jo
                 store.force_unlock(held.id, force=True)  # someone runs force-unlock while this run goes on
             return started
 
-        fake.start = start  # type: ignore[method-assign]
+        fake.start = start  # type: ignore[method-assign]  # a stand-in start for this test
         state = store.read()
         plan = make_plan(desired, state)
         result = apply_plan(plan, desired, fake, store, state, parallelism=1, lock_id=held.id)

@@ -190,7 +190,7 @@ def test_every_connection_pool_is_bounded_by_the_deadline(monkeypatch: pytest.Mo
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     with open_client(timeout=2.0, connect_timeout=2.0, max_idle=4) as client:
         transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
-        backends = [type(t._pool._network_backend) for t in transports]  # type: ignore[attr-defined]
+        backends = [type(t._pool._network_backend) for t in transports]  # type: ignore[attr-defined]  # httpx internals, on purpose
     assert len(backends) == 3
     assert backends == [_DeadlineBackend] * 3
 

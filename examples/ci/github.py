@@ -17,6 +17,7 @@ import os
 import sys
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 MARKER_PREFIX = "<!-- reconciler:"
@@ -40,7 +41,7 @@ def api(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
 
 
 def comment(body_file: str) -> int:
-    body = open(body_file, encoding="utf-8").read()  # noqa: SIM115
+    body = Path(body_file).read_text(encoding="utf-8")
     marker = body.split("\n", 1)[0]
     if not marker.startswith(MARKER_PREFIX):
         print(f"{body_file} does not start with a reconciler marker", file=sys.stderr)

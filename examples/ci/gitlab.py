@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 MARKER_PREFIX = "<!-- reconciler:"
@@ -35,7 +36,7 @@ def call(method: str, path: str, body: dict[str, Any] | None = None, *, raw: boo
 
 
 def note(body_file: str) -> int:
-    body = open(body_file, encoding="utf-8").read()  # noqa: SIM115
+    body = Path(body_file).read_text(encoding="utf-8")
     marker = body.split("\n", 1)[0]
     if not marker.startswith(MARKER_PREFIX):
         print(f"{body_file} does not start with a reconciler marker", file=sys.stderr)

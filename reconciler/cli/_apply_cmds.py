@@ -9,6 +9,7 @@ and what was known (the next run resolves the rest from the API).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import threading
@@ -62,8 +63,14 @@ def run_apply(args: argparse.Namespace) -> int:
             run = apply_saved_plan(saved, args.planfile, config, target, run=options, apply=apply)
         else:
             plan_options = PlanOptions(tuple(args.target), tuple(args.replace))
-            review = lambda plan: view.review(plan, ask=not args.auto_approve)  # noqa: E731
-            run = plan_and_apply(config, target, run=options, options=plan_options, apply=apply, review=review)
+            run = plan_and_apply(
+                config,
+                target,
+                run=options,
+                options=plan_options,
+                apply=apply,
+                review=functools.partial(view.review, ask=not args.auto_approve),
+            )
     view.done(run)
     done = run.result
     if done is not None:
