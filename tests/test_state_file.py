@@ -6,6 +6,7 @@ import itertools
 import os
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -139,6 +140,9 @@ def test_a_reader_never_sees_a_half_written_state(store: FileStateStore) -> None
             except BaseException as error:
                 problems.append(error)
                 return
+            # Hand the GIL over: a reader that never lets go of it starves the writer's syscalls (1.5-25 s for
+            # 60 writes); real readers are other processes. It still reads between every two writes.
+            time.sleep(0)
 
     thread = threading.Thread(target=read_in_a_loop)
     thread.start()
@@ -151,7 +155,7 @@ def test_a_reader_never_sees_a_half_written_state(store: FileStateStore) -> None
         done.set()
         thread.join(10)
     assert problems == []
-    assert len(serials) > 1
+    assert len(set(serials)) > 1  # it read while the writes went on
     assert serials == sorted(serials)
 
 

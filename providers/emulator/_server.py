@@ -202,9 +202,10 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         """Serve from a daemon thread; returns self."""
         if self._thread is None:
-            # A short poll interval: `stop()` waits for it, and tests start and stop many servers.
+            # A short poll interval: `stop()` waits out the current poll, and tests start and stop many servers
+            # (at 0.05 s, 140 unit tests spent 7 s stopping them). An idle server wakes 100 times a second.
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator", daemon=True
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="emulator", daemon=True
             )
             self._thread.start()
         return self
